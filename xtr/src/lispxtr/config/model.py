@@ -1,0 +1,195 @@
+"""The device configuration tree: what ``show running-config`` prints and NETCONF reads and writes.
+
+Plain data classes in LISP's own vocabulary (RFC 9301: Map-Server, Map-Resolver, ITR, ETR, EID-prefix,
+locator, instance-id) shaped after the IOS-XE 17 ``router lisp`` configuration. Equality is deep
+(dataclass ``__eq__``; dictionaries compare without regard to order). Trees are mutable; every
+function of this package that changes a tree works on a copy (``RouterConfig.copy()``).
+
+Canonical value forms (what parsers store, renderers print): IPv4 dotted quad, IPv6 upper case and
+compressed, prefixes ``address/length`` with zero host bits, ``eid_table`` ``'default'`` or
+``'vrf NAME'``.
+"""
+
+import copy
+from dataclasses import dataclass, field
+
+from . import secrets
+
+
+class ConfigError(ValueError):
+    """A configuration line or tree that the device refuses.
+
+    lineno: 1-based line number in a config text (None for interactive input and tree checks);
+    column: 0-based index of the offending token in the line as it was given (where IOS puts its
+    ``^`` under what the operator typed), or None;
+    line: that line with every secret replaced by ``********`` (so after a secret its columns no
+    longer match ``column``); message: the IOS-style reason, never containing a secret.
+    """
+
+    def __init__(self, message, lineno=None, column=None, line=None):
+        super().__init__(message)
+        self.message = message
+        self.lineno = lineno
+        self.column = column
+        self.line = line
+
+    def __str__(self):
+        if self.lineno is not None:
+            return "line %d: %s" % (self.lineno, self.message)
+        return self.message
+
+    def caret(self):
+        """The IOS caret line (spaces then ``^``) to print under the line as typed; '' without a column."""
+        if self.column is None:
+            return ""
+        return " " * self.column + "^"
+
+
+@dataclass
+class User:
+    """``username NAME privilege N secret|password [TYPE] VALUE``.
+
+    secret: the stored form (clear text when secret_type is 0, the hash for 8/9, the type 7 string);
+    keyword: 'secret' (one-way) or 'password' (reversible). Check a login with ``verify()``.
+    """
+
+    privilege: int = 1
+    secret: str = ""
+    secret_type: int = 0
+    keyword: str = "secret"
+
+    def verify(self, offered):
+        return secrets.verify(self.secret, self.secret_type, offered)
+
+
+@dataclass
+class LocatorEntry:
+    """One RLOC of a locator-set: an address, or an interface whose address is used.
+
+    family: for an interface, which of its addresses ('ipv4' = ``IPv4-interface``, 'ipv6' =
+    ``IPv6-interface``); for an address it follows the address.
+    """
+
+    address: str | None = None
+    interface: str | None = None
+    priority: int = 0
+    weight: int = 0
+    family: str = "ipv4"
+
+    def __post_init__(self):
+        if self.address is not None and ":" in self.address:
+            self.family = "ipv6"
+
+    @property
+    def key(self):
+        if self.interface is not None:
+            return ("%s-interface" % self.family, self.interface)
+        return ("address", self.address)
+
+
+@dataclass
+class LocatorSet:
+    locators: list[LocatorEntry] = field(default_factory=list)
+
+
+@dataclass
+class MapServerRef:
+    """``etr map-server ADDR key [0|6|7] KEY [hash-function sha1|sha2]`` and ``... proxy-reply``."""
+
+    key: str | None = None
+    key_type: int = 0
+    hash_function: str | None = None
+    proxy_reply: bool = False
+
+    def clear_key(self):
+        """The key to compute Map-Register HMACs with (RFC 9301 §5.6); SecretError for type 6."""
+        return None if self.key is None else secrets.reveal_key(self.key, self.key_type)
+
+
+@dataclass
+class Service:
+    """``service ipv4|ipv6`` directly under ``router lisp`` (the device-wide roles)."""
+
+    itr: bool = False
+    map_resolvers: list[str] = field(default_factory=list)
+    etr: bool = False
+    map_servers: dict[str, MapServerRef] = field(default_factory=dict)
+    map_server: bool = False
+    map_resolver: bool = False
+    use_petr: dict[str, tuple[int, int] | None] = field(default_factory=dict)
+    proxy_itr: list[str] = field(default_factory=list)
+    proxy_etr: bool = False
+
+
+@dataclass
+class InstanceService:
+    """``instance-id N`` / ``service ipv4|ipv6``: the EID table and its mappings."""
+
+    eid_table: str = "default"
+    database_mappings: dict[str, str] = field(default_factory=dict)
+    map_cache: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Instance:
+    services: dict[str, InstanceService] = field(default_factory=dict)
+
+
+@dataclass
+class EidRecordCfg:
+    accept_more_specifics: bool = False
+
+
+@dataclass
+class Site:
+    """``site NAME`` on the Map-Server. eid_records is keyed by (instance-id, prefix)."""
+
+    description: str | None = None
+    auth_key: str | None = None
+    key_type: int = 0
+    eid_records: dict[tuple[int, str], EidRecordCfg] = field(default_factory=dict)
+    allowed_locators: list[str] = field(default_factory=list)
+
+    def clear_key(self):
+        return None if self.auth_key is None else secrets.reveal_key(self.auth_key, self.key_type)
+
+
+@dataclass
+class LispConfig:
+    locator_sets: dict[str, LocatorSet] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
+    instances: dict[int, Instance] = field(default_factory=dict)
+    sites: dict[str, Site] = field(default_factory=dict)
+
+
+@dataclass
+class RouterConfig:
+    hostname: str = "Router"
+    users: dict[str, User] = field(default_factory=dict)
+    enable_secret: str | None = None
+    enable_secret_type: int = 0
+    lisp: LispConfig | None = None
+
+    def copy(self):
+        return copy.deepcopy(self)
+
+    def verify_login(self, username, password):
+        """The User when username/password match a ``username`` line, else None."""
+        user = self.users.get(username)
+        if user is not None and user.verify(password):
+            return user
+        return None
+
+    def verify_enable(self, password):
+        if self.enable_secret is None:
+            return False
+        return secrets.verify(self.enable_secret, self.enable_secret_type, password)
+
+
+LOCATOR_ORDER = {"ipv4-interface": 0, "ipv6-interface": 1, "address": 2}
+
+
+def sort_locators(locators):
+    """Locators in the order the model (and our renderers) keep them: IPv4-interface, IPv6-interface,
+    then addresses; stable within each group, so configuration order is kept there."""
+    return sorted(locators, key=lambda entry: LOCATOR_ORDER[entry.key[0]])
