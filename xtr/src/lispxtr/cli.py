@@ -1,0 +1,103 @@
+"""``lisp-xtr``: run one router in the foreground, or a whole lab in the background.
+
+    lisp-xtr run --state-dir DIR --name NAME [--address A] [--cli-port P] [--netconf-port Q]
+                 [--host-eid EID ...] [--pcap FILE]
+    lisp-xtr lab up [--topology FILE|NAME] --state-dir DIR [--startup-config] [--pcap] [--reset]
+    lisp-xtr lab down --state-dir DIR
+    lisp-xtr lab status --state-dir DIR
+
+The state directory may also be given as ``$LISP_XTR_STATE_DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+from . import __version__
+
+STATE_ENV = "LISP_XTR_STATE_DIR"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lisp-xtr", description="Reference LISP router (RFC 9300/9301) "
+                                     "managed like Cisco IOS-XE, and its lab runner.")
+    parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def state_dir(p):
+        p.add_argument("--state-dir", default=os.environ.get(STATE_ENV), required=STATE_ENV not in os.environ,
+                       help="lab state directory (default $%s)" % STATE_ENV)
+
+    run = sub.add_parser("run", help="run one router in the foreground (until SIGTERM/SIGINT)")
+    state_dir(run)
+    run.add_argument("--name", required=True, help="device name (its state is STATE_DIR/NAME)")
+    run.add_argument("--address", help="RLOC and management address (default: from STATE_DIR/NAME/node.json)")
+    run.add_argument("--cli-port", type=int, help="SSH CLI port (default 2022)")
+    run.add_argument("--netconf-port", type=int, help="NETCONF over SSH port (default 2830)")
+    run.add_argument("--host-eid", action="append", default=None, help="EID of a host behind the router (repeatable)")
+    run.add_argument("--pcap", help="write every LISP packet sent and received to this pcap file")
+    run.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+
+    lab = sub.add_parser("lab", help="start, stop or inspect a lab of routers on loopback")
+    lab_sub = lab.add_subparsers(dest="lab_command", required=True)
+    up = lab_sub.add_parser("up", help="start the lab in the background and write its inventory")
+    state_dir(up)
+    up.add_argument("--topology", help="topology file (YAML/JSON) or built-in name (default, writeup-configured)")
+    up.add_argument("--startup-config", "--configured", dest="configured", action="store_true",
+                    help="boot the three-router lab with the write-up's LISP configuration")
+    up.add_argument("--pcap", action="store_true", help="each node captures its LISP packets to STATE_DIR/NAME/lisp.pcap")
+    up.add_argument("--reset", action="store_true", help="rewrite every startup-config from the topology")
+    up.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the devices (default 60)")
+    for name, text in (("down", "stop the lab's processes"), ("status", "show the state of the lab's devices")):
+        state_dir(lab_sub.add_parser(name, help=text))
+    return parser
+
+
+def _run(args) -> int:
+    from .node import Node, StartupConfigError, read_node_json  # pylint: disable=import-outside-toplevel  # lazy: asyncssh
+
+    logging.basicConfig(level=getattr(logging, args.log_level), stream=sys.stderr,
+                        format="%(asctime)s " + args.name + " %(levelname)s %(name)s: %(message)s")
+    if args.log_level != "DEBUG":
+        logging.getLogger("asyncssh").setLevel(logging.WARNING)  # one INFO line per SSH event otherwise
+    saved = read_node_json(args.state_dir, args.name)
+    address = args.address or saved.get("address")
+    if not address:
+        print("lisp-xtr run: --address is required (no %s/%s/node.json)" % (args.state_dir, args.name), file=sys.stderr)
+        return 2
+    node = Node(args.state_dir, args.name, address,
+                cli_port=args.cli_port or saved.get("cli_port") or 2022,
+                netconf_port=args.netconf_port or saved.get("netconf_port") or 2830,
+                host_eids=args.host_eid if args.host_eid is not None else saved.get("host_eids", []),
+                pcap=args.pcap)
+    try:
+        asyncio.run(node.serve_forever())
+    except StartupConfigError as exc:
+        print("lisp-xtr run: startup-config refused, nothing applied: %s" % exc, file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print("lisp-xtr run: %s on %s: %s" % (args.name, address, exc), file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        return _run(args)
+    from . import lab  # pylint: disable=import-outside-toplevel  # lazy: only the lab needs yaml
+
+    if args.lab_command == "up":
+        return lab.lab_up(args.state_dir, args.topology, configured=args.configured, pcap=args.pcap, reset=args.reset,
+                          timeout=args.timeout)
+    if args.lab_command == "down":
+        return lab.lab_down(args.state_dir)
+    return lab.lab_status(args.state_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

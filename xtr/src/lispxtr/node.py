@@ -1,0 +1,401 @@
+"""``Node``: one router process — the asyncio shell around the sans-I/O ``lispxtr.core.Router``.
+
+It binds the device's own address on UDP 4342 (control) and 4341 (data), feeds every datagram to
+the router with the wall clock, sends what the router returns, runs its timers, and serves the
+management plane (SSH CLI and NETCONF, ``lispxtr.mgmt``) on the same address.
+
+State lives in ``STATE_DIR/<name>/``:
+
+``startup-config``  IOS-XE configuration text booted from (``write memory`` replaces it atomically)
+``ssh_host_key``    the SSH host key (generated once, kept)
+``node.json``       what the lab knows about the device (address, ports, host EIDs)
+``node.pid``        written once the node answers on all its ports, removed on a clean stop
+``node.log``        where the lab sends the process's stdout/stderr
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import logging
+import os
+import pathlib
+import random
+import signal
+import socket
+import time
+
+from . import config as cfg
+from .core.router import Router
+
+LOG = logging.getLogger("lispxtr.node")
+
+CONTROL_PORT = 4342  # RFC 9301 §5.1
+DATA_PORT = 4341  # RFC 9300 §5.3
+DEFAULT_CLI_PORT = 2022
+DEFAULT_NETCONF_PORT = 2830
+_MAX_EPHEMERAL_SOCKETS = 64
+_MIN_TIMER_DELAY = 0.005
+
+
+class StartupConfigError(Exception):
+    """The startup-config cannot be booted from (a ConfigError with its line number, or missing)."""
+
+
+def node_dir(state_dir, name) -> pathlib.Path:
+    return pathlib.Path(state_dir) / name
+
+
+def ensure_host_key(path) -> str:
+    """Create the SSH host key at ``path`` if missing (mode 0600); return its public key line."""
+    import asyncssh  # pylint: disable=import-outside-toplevel  # heavy import, only where keys are made
+
+    path = pathlib.Path(path)
+    if not path.exists():
+        key = asyncssh.generate_private_key("ssh-ed25519")
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key.export_private_key("openssh"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    key = asyncssh.read_private_key(str(path))
+    return " ".join(key.export_public_key("openssh").decode("ascii").split()[0:2])
+
+
+def atomic_write(path, text: str, mode: int = 0o600) -> None:
+    """Write ``text`` to ``path`` atomically: temp file in the same folder, fsync, rename, fsync dir."""
+    path = pathlib.Path(path)
+    tmp = path.with_name(".%s.%d.tmp" % (path.name, os.getpid()))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class _Endpoint(asyncio.DatagramProtocol):
+    """One bound UDP port of the node."""
+
+    def __init__(self, node: "Node", port: int):
+        self.node = node
+        self.port = port
+        self.transport = None
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def datagram_received(self, data, addr):
+        self.node.datagram_received(data, (addr[0], addr[1]), self.port)
+
+    def error_received(self, exc):  # ICMP port unreachable from a peer that is down, etc.
+        LOG.debug("%s: UDP %d: %s", self.node.hostname, self.port, exc)
+
+
+class Node:
+    """One router: the attributes and methods the management plane (``lispxtr.mgmt``) uses are
+    ``address``, ``cli_port``, ``netconf_port``, ``host_key_path``, ``hostname``, ``running``,
+    ``router``, ``started_at``, ``commit``, ``save_startup``, ``startup_text``, ``now``,
+    ``check_login``, ``check_enable`` and ``ping``."""
+
+    def __init__(self, state_dir, name: str, address: str, *, cli_port: int = DEFAULT_CLI_PORT,
+                 netconf_port: int = DEFAULT_NETCONF_PORT, host_eids=(), pcap=None, rng: random.Random | None = None):
+        self.state_dir = pathlib.Path(state_dir)
+        self.name = name
+        self.dir = node_dir(state_dir, name)
+        self.address = address
+        self.cli_port = cli_port
+        self.netconf_port = netconf_port
+        self.host_eids = list(host_eids)
+        self.host_key_path = self.dir / "ssh_host_key"
+        self.startup_path = self.dir / "startup-config"
+        self.pid_path = self.dir / "node.pid"
+        self.pcap_path = pcap
+        self.rng = rng if rng is not None else random.SystemRandom()
+        self.router = Router(hostname=name, rloc=address, host_eids=self.host_eids, rng=random.Random(self.rng.getrandbits(64)))
+        self.running = cfg.RouterConfig(hostname=name)
+        self.started_at: float | None = None
+        self.malformed = 0  # datagrams the router dropped as malformed
+        self.internal_errors = 0
+        self._endpoints: dict[int, _Endpoint] = {}
+        self._ephemeral: collections.OrderedDict = collections.OrderedDict()
+        self._servers: list = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._waiters: dict[tuple[str, str, int, int], asyncio.Future] = {}
+        self._pcap = None
+        self._stopped: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- the management plane's view ---------------------------------------------------------
+    @property
+    def hostname(self) -> str:
+        return getattr(self.running, "hostname", None) or self.name
+
+    def now(self) -> float:
+        return time.time()
+
+    def check_login(self, user: str, password: str) -> bool:
+        return self.running.verify_login(user, password) is not None
+
+    def check_enable(self, secret: str) -> bool:
+        return bool(self.running.verify_enable(secret))
+
+    def commit(self, new_tree) -> None:
+        """Make ``new_tree`` the running configuration and reconfigure the router in place, all or
+        nothing: a tree the device refuses raises ``ConfigError`` and changes nothing."""
+        cfg.validate_tree(new_tree)
+        old = self.running
+        try:
+            out = self.router.apply_config(new_tree, self.now())
+        except Exception:
+            LOG.exception("%s: applying the new configuration failed; restoring the previous one", self.hostname)
+            self.router.apply_config(old, self.now())
+            raise
+        self.running = new_tree
+        self._send_all(out)
+        self._reschedule()
+
+    def startup_text(self) -> str:
+        try:
+            return self.startup_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ""
+
+    def save_startup(self) -> None:
+        """``write memory``: the running configuration becomes the startup-config (atomic write)."""
+        atomic_write(self.startup_path, cfg.render_running_config(self.running, header=False))
+        LOG.info("%s: running configuration saved to startup-config", self.hostname)
+
+    async def ping(self, dst: str, source: str | None = None, repeat: int = 5, timeout: float = 2.0, size: int = 100):
+        """``ping dst source S``: echo requests from the host EID ``source`` (default: the first host
+        EID) through the router; yields ``(ok, rtt_ms)`` per echo, one after the other as IOS does."""
+        src = source or (self.host_eids[0] if self.host_eids else None)
+        payload_len = max(0, size - 28)  # IOS counts the IPv4 and ICMP headers in the size
+        payload = bytes((i & 0xFF) for i in range(payload_len))
+        ident = self.rng.randrange(1, 0x10000)
+        loop = asyncio.get_running_loop()
+        for seq in range(repeat):
+            if src is None:
+                yield False, None
+                continue
+            key = (src, dst, ident, seq)
+            future = loop.create_future()
+            self._waiters[key] = future
+            start = time.monotonic()
+            try:
+                out = self.router.send_echo(src, dst, ident, seq, payload, self.now())
+            except ValueError as exc:
+                LOG.info("%s: ping from %s: %s", self.hostname, src, exc)
+                self._waiters.pop(key, None)
+                yield False, None
+                continue
+            self._send_all(out)
+            self._deliver_events()  # a reply between our own hosts arrives at once
+            self._reschedule()
+            try:
+                await asyncio.wait_for(asyncio.shield(future), timeout)
+                ok, rtt = True, (time.monotonic() - start) * 1000.0
+            except asyncio.TimeoutError:
+                ok, rtt = False, None
+            finally:
+                self._waiters.pop(key, None)
+            yield ok, rtt
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def load_startup(self):
+        """Parse the startup-config; raise ``StartupConfigError`` naming the line when it is bad."""
+        if not self.startup_path.exists():
+            return cfg.RouterConfig(hostname=self.name)
+        text = self.startup_text()
+        try:
+            tree = cfg.parse_config(text)
+            cfg.validate_tree(tree)
+        except cfg.ConfigError as exc:
+            raise StartupConfigError("%s: %s" % (self.startup_path, exc)) from None
+        return tree
+
+    async def start(self) -> None:
+        """Boot: startup-config, host key, UDP ports, management listeners, timers, pid file."""
+        from .mgmt import start_management  # pylint: disable=import-outside-toplevel  # asyncssh only when serving
+
+        self._loop = asyncio.get_running_loop()
+        self._stopped = asyncio.Event()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tree = self.load_startup()
+        ensure_host_key(self.host_key_path)
+        if self.pcap_path:
+            from .wire.pcap import PcapWriter  # pylint: disable=import-outside-toplevel  # only with --pcap
+            self._pcap = PcapWriter(self.pcap_path)
+        try:
+            for port in (CONTROL_PORT, DATA_PORT):
+                _transport, protocol = await self._loop.create_datagram_endpoint(
+                    lambda p=port: _Endpoint(self, p), local_addr=(self.address, port))
+                self._endpoints[port] = protocol
+            self.started_at = self.now()
+            self.running = tree
+            self._send_all(self.router.apply_config(tree, self.now()))
+            self._servers = await start_management(self)
+        except BaseException:
+            await self.stop()
+            raise
+        self._reschedule()
+        atomic_write(self.pid_path, "%d\n" % os.getpid(), 0o644)
+        LOG.info("%s: up on %s (LISP UDP %d/%d, SSH CLI %d, NETCONF %d)", self.hostname, self.address,
+                 CONTROL_PORT, DATA_PORT, self.cli_port, self.netconf_port)
+
+    async def stop(self) -> None:
+        from .mgmt import stop_management  # pylint: disable=import-outside-toplevel  # see start()
+
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._servers:
+            await stop_management(self._servers)
+            self._servers = []
+        for endpoint in self._endpoints.values():
+            if endpoint.transport is not None:
+                endpoint.transport.close()
+        self._endpoints.clear()
+        for sock in self._ephemeral.values():
+            sock.close()
+        self._ephemeral.clear()
+        if self._pcap is not None:
+            self._pcap.close()
+        try:
+            if self.pid_path.read_text().strip() == str(os.getpid()):
+                self.pid_path.unlink()
+        except FileNotFoundError:
+            pass
+        if self._stopped is not None:
+            self._stopped.set()
+        LOG.info("%s: stopped", self.hostname)
+
+    async def serve_forever(self) -> None:
+        """``start()``, then run until SIGTERM/SIGINT, then ``stop()``."""
+        await self.start()
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            await self.stop()
+
+    # -- datagrams -----------------------------------------------------------------------------
+    def datagram_received(self, data: bytes, src: tuple[str, int], port: int) -> None:
+        dst = (self.address, port)
+        if self._pcap is not None:
+            self._pcap.write_udp(src, dst, data)
+        counters = self.router.counters
+        before = counters.get("malformed_dropped", 0) + counters.get("data_malformed_dropped", 0)
+        try:
+            out = self.router.receive(data, src, dst, self.now())
+        except Exception:  # the router promises not to raise; a bug must not kill the node
+            self.internal_errors += 1
+            LOG.exception("%s: internal error on a datagram from %s:%d", self.hostname, *src)
+            return
+        after = counters.get("malformed_dropped", 0) + counters.get("data_malformed_dropped", 0)
+        if after != before:
+            self.malformed += 1
+            if self.malformed <= 10 or self.malformed % 1000 == 0:
+                LOG.warning("%s: malformed LISP packet from %s:%d to port %d dropped (%d so far)",
+                            self.hostname, src[0], src[1], port, self.malformed)
+        self._send_all(out)
+        self._deliver_events()
+        self._reschedule()
+
+    def _send_all(self, sends) -> None:
+        for send in sends:
+            self._send(send)
+
+    def _send(self, send) -> None:
+        if self._pcap is not None:
+            self._pcap.write_udp(send.src, send.dst, send.data)
+        endpoint = self._endpoints.get(send.src[1])
+        try:
+            if endpoint is not None and endpoint.transport is not None:
+                endpoint.transport.sendto(send.data, send.dst)
+            else:
+                self._ephemeral_socket(send.src[1]).sendto(send.data, send.dst)
+        except OSError as exc:
+            LOG.info("%s: sending to %s:%d failed: %s", self.hostname, send.dst[0], send.dst[1], exc)
+
+    def _ephemeral_socket(self, port: int):
+        # RFC 9300 §5.3: the ITR picks the data source port from the flow hash; keep a few bound.
+        sock = self._ephemeral.get(port)
+        if sock is not None:
+            self._ephemeral.move_to_end(port)
+            return sock
+        sock = socket.socket(socket.AF_INET6 if ":" in self.address else socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+        try:
+            sock.bind((self.address, port))
+        except OSError:
+            sock.bind((self.address, 0))  # the port is taken: any source port will do
+        self._ephemeral[port] = sock
+        while len(self._ephemeral) > _MAX_EPHEMERAL_SOCKETS:
+            self._ephemeral.popitem(last=False)[1].close()
+        return sock
+
+    def _deliver_events(self) -> None:
+        events = self.router.events
+        while events:
+            event = events.popleft()
+            # the reply travels from the pinged EID back to our host
+            future = self._waiters.get((event.dst_eid, event.src_eid, event.ident, event.seq))
+            if future is not None and not future.done():
+                future.set_result(event)
+
+    # -- timers --------------------------------------------------------------------------------
+    def _reschedule(self, minimum: float = 0.0) -> None:
+        if self._loop is None:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        when = self.router.next_timer()
+        if when is None:
+            return
+        delay = max(minimum, when - time.time())
+        self._timer = self._loop.call_later(min(delay, 3600.0), self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        now = self.now()
+        when = self.router.next_timer()
+        if when is not None and when <= now:
+            try:
+                out = self.router.handle_timer(now)
+            except Exception:  # see datagram_received
+                self.internal_errors += 1
+                LOG.exception("%s: internal error in a timer", self.hostname)
+                out = []
+            self._send_all(out)
+            self._deliver_events()
+            self._reschedule(_MIN_TIMER_DELAY)
+        else:
+            self._reschedule()
+
+
+def read_node_json(state_dir, name) -> dict:
+    path = node_dir(state_dir, name) / "node.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
