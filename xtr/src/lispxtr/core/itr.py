@@ -1,0 +1,222 @@
+"""Ingress Tunnel Router (RFC 9301 §6, RFC 9300 §5): map-cache look-up, encapsulation on UDP
+4341, and Map-Requests through the Map-Resolver on a miss.
+
+Map-Request timing (RFC 9301 §5.3): at most one outstanding Map-Request per EID (the destination
+host address that missed); it is retransmitted with the same nonce after 1 s, the interval doubling
+each time up to ``MAX_RETRANSMIT_INTERVAL``; after 10 retransmits without a Map-Reply the ITR waits
+30 s before it asks for that EID again. A Map-Reply is accepted only when its nonce matches an
+outstanding Map-Request (RFC 9301 §5.3, §6.1) and only for records that cover the EID asked for;
+anything else is counted and ignored, which is what keeps the map-cache from being poisoned.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from dataclasses import dataclass
+
+from ..wire.address import Ipv4, Ipv6
+from ..wire.data import DataHeader
+from ..wire.ecm import EncapsulatedControl
+from ..wire.map_request import MapRequest
+from ..wire.record import TTL_LOCAL_DECIDES
+from .codec import ACTION_FROM_WIRE, address, eid_prefix, wire_eid
+from .map_cache import (ACTION_NATIVE, ACTION_SEND_MAP_REQUEST, CachedLocator, MapCache, MapCacheEntry)
+from .prefix import MAX_LEN, EidPrefix, addr_to_int, int_to_addr
+from .types import CONTROL_PORT, DATA_PORT, Counters, Send
+
+FIRST_RETRANSMIT = 1.0  # RFC 9301 §5.3: 1 Map-Request per second per EID-prefix
+MAX_RETRANSMIT_INTERVAL = 30.0  # our cap on the doubling (RFC 9301 leaves it open)
+MAX_RETRANSMITS = 10  # RFC 9301 §5.3
+HOLD_DOWN = 30.0  # RFC 9301 §5.3: then wait 30 seconds
+LOCAL_TTL_MINUTES = 1440  # for Record TTL 0xffffffff, "the recipient decides" (RFC 9301 §5.4)
+EPHEMERAL_BASE = 49152  # RFC 9300 §5.3: UDP source port from a hash of the inner flow
+
+
+@dataclass(slots=True)
+class PendingRequest:
+    eid: EidPrefix  # the host address that missed
+    nonce: int
+    source_eid: str | None
+    first_sent: float
+    last_sent: float
+    retransmits: int = 0
+    interval: float = FIRST_RETRANSMIT
+    hold_until: float | None = None
+
+    @property
+    def next_at(self) -> float:
+        return self.hold_until if self.hold_until is not None else self.last_sent + self.interval
+
+
+def flow_hash(packet: bytes) -> int:
+    """Stable hash of the inner flow (addresses and protocol) for locator and port choice."""
+    if len(packet) >= 20 and packet[0] >> 4 == 4:
+        return zlib.crc32(packet[12:20] + packet[9:10])
+    if len(packet) >= 40 and packet[0] >> 4 == 6:
+        return zlib.crc32(packet[8:40] + packet[6:7])
+    return zlib.crc32(packet[:20])
+
+
+class Itr:
+    def __init__(self, rloc: str, rng: random.Random, counters: Counters | None = None, map_cache: MapCache | None = None):
+        self.rloc = rloc
+        self.rng = rng
+        self.counters = counters if counters is not None else Counters()
+        self.map_cache = map_cache if map_cache is not None else MapCache()
+        self.map_resolvers: tuple[str, ...] = ()
+        self.use_petr: tuple[str, ...] = ()
+        self.pending: dict[EidPrefix, PendingRequest] = {}
+        self._by_nonce: dict[int, PendingRequest] = {}
+        self._static: set[EidPrefix] = set()
+
+    # -- configuration -----------------------------------------------------------------------
+    def configure(self, map_resolvers, static_entries: dict, use_petr=(), now: float = 0.0) -> None:
+        """``static_entries``: EidPrefix -> action (``map-cache P map-request`` and friends)."""
+        self.map_resolvers = tuple(map_resolvers)
+        self.use_petr = tuple(use_petr)
+        for p in self._static - set(static_entries):
+            entry = self.map_cache.get(p)
+            if entry is not None and entry.via == "static":
+                self.map_cache.remove(p)
+        for p, action in static_entries.items():
+            entry = self.map_cache.get(p)
+            if entry is None or entry.via != "static" or entry.action != action:
+                self.map_cache.add(MapCacheEntry(p, now, None, None, action=action, negative=True,
+                                                 via="static", last_modified=now))
+        self._static = set(static_entries)
+
+    # -- data plane --------------------------------------------------------------------------
+    def forward(self, packet: bytes, iid: int, src_eid: str, dst_eid: str, now: float) -> list[Send]:
+        """An IPv4/IPv6 packet from a host behind us, towards ``dst_eid`` (RFC 9300 §5, §6)."""
+        c = self.counters
+        afi, value = addr_to_int(dst_eid)
+        entry = self.map_cache.lookup(iid, afi, value)
+        if entry is not None and entry.locators:
+            h = flow_hash(packet)
+            loc = entry.choose(h)
+            if loc is None:
+                c.bump("itr_drop_no_usable_locator")
+                return []
+            entry.packets_out += 1
+            entry.bytes_out += len(packet)
+            entry.last_used = now
+            c.bump("itr_encapsulated")
+            return [self._encap(packet, iid, loc.address, h)]
+        if entry is None or entry.action == ACTION_SEND_MAP_REQUEST:
+            c.bump("itr_drop_map_cache_miss")
+            return self._request(EidPrefix(iid, afi, value, MAX_LEN[afi]), src_eid, now)
+        if entry.action == ACTION_NATIVE:
+            if self.use_petr:  # RFC 6832 / IOS-XE use-petr: encapsulate to the proxy ETR
+                c.bump("itr_encapsulated_petr")
+                h = flow_hash(packet)
+                return [self._encap(packet, iid, self.use_petr[h % len(self.use_petr)], h)]
+            c.bump("itr_forward_native")  # no native path in the emulation: counted, not sent
+            return []
+        c.bump("itr_drop_negative_action")
+        return []
+
+    def _encap(self, packet: bytes, iid: int, rloc: str, h: int) -> Send:
+        # RFC 9300 §5.3: N bit with a random nonce, I bit with the instance-id
+        header = DataHeader(nonce=self.rng.getrandbits(24), instance_id=iid & 0xFFFFFF, payload=packet)
+        return Send(header.encode(), (self.rloc, EPHEMERAL_BASE + h % 16384), (rloc, DATA_PORT))
+
+    # -- Map-Request -------------------------------------------------------------------------
+    def _request(self, eid: EidPrefix, src_eid: str | None, now: float) -> list[Send]:
+        c = self.counters
+        pending = self.pending.get(eid)
+        if pending is not None:  # RFC 9301 §5.3: rate limit, one outstanding request per EID
+            c.bump("map_request_suppressed")
+            return []
+        if not self.map_resolvers:
+            c.bump("itr_no_map_resolver")
+            return []
+        nonce = self.rng.getrandbits(64)
+        pending = PendingRequest(eid, nonce, src_eid, now, now)
+        self.pending[eid] = pending
+        self._by_nonce[nonce] = pending
+        return [self._send_request(pending)]
+
+    def _send_request(self, pending: PendingRequest) -> Send:
+        self.counters.bump("map_request_out")
+        eid, plen = wire_eid(pending.eid)
+        source = None
+        if pending.source_eid is not None:
+            source = address(pending.source_eid)
+            if pending.eid.iid:
+                source, _ = wire_eid(EidPrefix(pending.eid.iid, *addr_to_int(pending.source_eid), 0))
+        rloc = Ipv6(self.rloc) if ":" in self.rloc else Ipv4(self.rloc)
+        request = MapRequest(pending.nonce, source, (rloc,), ((eid, plen),))
+        # RFC 9301 §5.8: inner header from the ITR's RLOC to the EID asked for, port 4342
+        ecm = EncapsulatedControl.wrap(request.encode(), self.rloc, int_to_addr(pending.eid.afi, pending.eid.addr),
+                                       CONTROL_PORT, CONTROL_PORT)
+        return Send(ecm.encode(), (self.rloc, CONTROL_PORT), (self.map_resolvers[0], CONTROL_PORT))
+
+    def handle_reply(self, reply, src: tuple[str, int], now: float) -> list[Send]:
+        c = self.counters
+        c.bump("map_reply_in")
+        pending = self._by_nonce.get(reply.nonce)
+        if pending is None:  # RFC 9301 §5.3: only a nonce we are waiting for
+            c.bump("map_reply_unsolicited")
+            return []
+        del self._by_nonce[reply.nonce]
+        self.pending.pop(pending.eid, None)
+        for rec in reply.records:
+            p = eid_prefix(rec.eid, rec.mask_len)
+            if p is None or not p.covers(pending.eid):
+                c.bump("map_reply_record_mismatch")
+                continue
+            self.install(p, rec, src[0], now)
+        return []
+
+    def install(self, p: EidPrefix, rec, source: str, now: float) -> MapCacheEntry | None:
+        """Put a Map-Reply record in the map-cache (RFC 9301 §5.4 Record TTL in minutes)."""
+        ttl = rec.ttl
+        if ttl == 0:
+            self.map_cache.remove(p)
+            return None
+        if ttl == TTL_LOCAL_DECIDES:
+            ttl = LOCAL_TTL_MINUTES
+        locators = [CachedLocator(str(l.address), l.priority, l.weight, "up" if l.reachable else "down", now)
+                    for l in rec.locators]
+        entry = MapCacheEntry(p, now, now + ttl * 60.0, ttl * 60, action=ACTION_FROM_WIRE.get(rec.action, "drop"),
+                              negative=not locators, authoritative=rec.authoritative, via="map-reply",
+                              map_source=source, locators=locators, last_modified=now)
+        self.map_cache.add(entry)
+        self.counters.bump("map_cache_installed")
+        return entry
+
+    def forget_pending(self, iid: int | None = None, afi: str | None = None) -> None:
+        """Drop outstanding Map-Requests (``clear ... map-cache``); late replies become unsolicited."""
+        for eid in [e for e in self.pending if (iid is None or e.iid == iid) and (afi is None or e.afi == afi)]:
+            self._by_nonce.pop(self.pending.pop(eid).nonce, None)
+
+    # -- timers ------------------------------------------------------------------------------
+    def next_timer(self) -> float | None:
+        times = [p.next_at for p in self.pending.values()]
+        expiry = self.map_cache.next_expiry()
+        if expiry is not None:
+            times.append(expiry)
+        return min(times) if times else None
+
+    def handle_timer(self, now: float) -> list[Send]:
+        out = []
+        for gone in self.map_cache.expire(now):
+            self.counters.bump("map_cache_expired")
+            del gone
+        for pending in list(self.pending.values()):
+            if pending.next_at > now:
+                continue
+            if pending.hold_until is not None:  # hold-down over: forget it, the next miss asks again
+                self.pending.pop(pending.eid, None)
+                self._by_nonce.pop(pending.nonce, None)
+                continue
+            pending.retransmits += 1
+            pending.last_sent = now
+            if pending.retransmits >= MAX_RETRANSMITS:
+                pending.hold_until = now + HOLD_DOWN  # RFC 9301 §5.3: then wait 30 s
+            else:
+                pending.interval = min(pending.interval * 2, MAX_RETRANSMIT_INTERVAL)
+            self.counters.bump("map_request_retransmit")
+            out.append(self._send_request(pending))
+        return out

@@ -1,0 +1,402 @@
+"""``Router``: one LISP device — Map-Server, Map-Resolver, ITR and ETR as configured — as a
+sans-I/O object (the aioquic pattern). Feed it datagrams and time; it returns what to send.
+
+``receive(data, src, dst, now)`` takes a UDP datagram addressed to port 4342 (control) or 4341
+(data); ``next_timer()``/``handle_timer(now)`` drive every RFC 9301 timer; ``send_echo`` plays the
+host behind the router. Nothing here reads a clock, sleeps or touches a socket. Malformed input is
+counted (``counters``) and dropped; ``receive`` never raises.
+"""
+
+from __future__ import annotations
+
+import collections
+import copy
+import hashlib
+import random
+
+from ..wire.ecm import EncapsulatedControl
+from ..wire.errors import LispWireError
+from ..wire.data import DataHeader
+from ..wire.map_notify import MapNotify
+from ..wire.map_notify_ack import MapNotifyAck
+from ..wire.map_register import MapRegister
+from ..wire.map_reply import MapReply
+from ..wire.map_request import MapRequest
+from ..wire.message import decode_control
+from . import packets
+from .codec import eid_prefix
+from .etr import DatabaseMapping, Etr, MapServerPeer
+from .itr import Itr
+from .map_cache import ACTION_DROP, ACTION_NATIVE, ACTION_SEND_MAP_REQUEST, MapCache
+from .map_resolver import MapResolver
+from .map_server import MapServer, SiteConfig
+from .oper import oper_state
+from .prefix import EidPrefix, addr_to_int, parse_prefix
+from .show import render
+from .types import CONTROL_PORT, DATA_PORT, Counters, EchoReply, Send
+
+__all__ = ["Router", "Send", "EchoReply"]
+
+# ``map-cache PREFIX <keyword>`` -> the entry's action
+STATIC_ACTIONS = {
+    "map-request": ACTION_SEND_MAP_REQUEST, "send-map-request": ACTION_SEND_MAP_REQUEST,
+    "native-forward": ACTION_NATIVE, "forward-native": ACTION_NATIVE, "natively-forward": ACTION_NATIVE,
+    "drop": ACTION_DROP,
+}
+
+
+def _merged_service(services: dict):
+    """One view of ``service ipv4`` and ``service ipv6``: a role is on if either turns it on; the
+    map-resolvers, map-servers and proxy lists are the union (IPv4 first)."""
+    present = [services[a] for a in ("ipv4", "ipv6") if services.get(a) is not None]
+    if not present:
+        return None
+    if len(present) == 1:
+        return present[0]
+    first, second = present
+    merged = copy.copy(first)
+    for name in ("itr", "etr", "map_server", "map_resolver", "proxy_etr"):
+        setattr(merged, name, bool(getattr(first, name)) or bool(getattr(second, name)))
+    merged.map_resolvers = list(dict.fromkeys(list(first.map_resolvers) + list(second.map_resolvers)))
+    merged.map_servers = {**second.map_servers, **first.map_servers}
+    merged.use_petr = {**second.use_petr, **first.use_petr}
+    merged.proxy_itr = list(dict.fromkeys(list(first.proxy_itr) + list(second.proxy_itr)))
+    return merged
+
+
+class Router:
+    def __init__(self, *, hostname: str, rloc: str, host_eids: list[str], rng: random.Random | None = None):
+        self.hostname = hostname
+        self.rloc = rloc
+        self.host_eids = list(host_eids)
+        self.rng = rng if rng is not None else random.Random()
+        self.counters: Counters = Counters()
+        self.events: collections.deque = collections.deque(maxlen=10000)
+        # RFC 9301 §5.6: a 128-bit xTR-ID, stable for this router (derived, so it survives restarts)
+        self.xtr_id = hashlib.sha256(("lispxtr:%s:%s" % (hostname, rloc)).encode()).digest()[:16]
+        self.site_id = bytes(8)
+        self.map_cache = MapCache()
+        self.map_server: MapServer | None = None
+        self.map_resolver: MapResolver | None = None
+        self.itr: Itr | None = None
+        self.etr: Etr | None = None
+        self.config = None
+        self.started: float | None = None
+        self.configured_at: float | None = None
+        self.instance_of_eid: dict[str, int] = {}
+        self.eid_tables: dict[int, str] = {0: "default"}
+        self.roles: dict[tuple[int, str], dict] = {}
+        self.service_flags: dict[str, bool] = {}
+        self.peers: dict[tuple[str, int], dict] = {}
+        self.last_error: str | None = None  # the last internal error receive() swallowed
+
+    # -- configuration -----------------------------------------------------------------------
+    def apply_config(self, tree, now: float) -> list[Send]:
+        """Reconfigure from a ``RouterConfig`` while running (see the module docstring of each role).
+
+        Everything is read and checked first; a tree with an unusable value raises ``ValueError``
+        before anything changes."""
+        lisp = getattr(tree, "lisp", None)
+        services = dict(lisp.services) if lisp is not None else {}
+        svc = _merged_service(services)  # the roles of "service ipv4" and "service ipv6" together
+        flags = {name: bool(getattr(svc, name, False)) for name in
+                 ("itr", "etr", "map_server", "map_resolver", "proxy_etr")} if svc is not None else {}
+        flags["proxy_itr"] = bool(svc is not None and svc.proxy_itr)
+        # instances: EID tables, database-mappings, static map-cache entries
+        database: list[DatabaseMapping] = []
+        static: dict[EidPrefix, str] = {}
+        eid_tables: dict[int, str] = {}
+        afis_of: dict[int, list[str]] = {}
+        instances = lisp.instances if lisp is not None else {}
+        for iid in sorted(instances):
+            for afi in ("ipv4", "ipv6"):
+                isvc = instances[iid].services.get(afi)
+                if isvc is None:
+                    continue
+                eid_tables.setdefault(iid, isvc.eid_table)
+                afis_of.setdefault(iid, []).append(afi)
+                for prefix, ls_name in isvc.database_mappings.items():
+                    p = parse_prefix(prefix, iid)
+                    locs = self._locators(lisp, ls_name)
+                    database.append(DatabaseMapping(p, ls_name, tuple(l[:3] for l in locs),
+                                                    tuple(l[3] for l in locs)))
+                for prefix, action in isvc.map_cache.items():
+                    static[parse_prefix(prefix, iid)] = STATIC_ACTIONS.get(action, ACTION_SEND_MAP_REQUEST)
+        sites = self._sites(lisp) if flags.get("map_server") else []
+
+        out: list[Send] = []
+        if self.started is None:
+            self.started = now
+        self.configured_at = now
+        self.config = tree
+        self.hostname = getattr(tree, "hostname", None) or self.hostname
+        self.service_flags = flags
+        self.eid_tables = eid_tables or {0: "default"}
+        self.roles = {}
+        for iid in self.eid_tables:
+            for afi in afis_of.get(iid) or [a for a in ("ipv4", "ipv6") if services.get(a)] or ["ipv4"]:
+                f = services.get(afi) or svc
+                self.roles[(iid, afi)] = {
+                    "is_itr": bool(getattr(f, "itr", False)), "is_etr": bool(getattr(f, "etr", False)),
+                    "is_ms": bool(getattr(f, "map_server", False)), "is_mr": bool(getattr(f, "map_resolver", False)),
+                    "is_pitr": bool(getattr(f, "proxy_itr", False)), "is_petr": bool(getattr(f, "proxy_etr", False))}
+        self.instance_of_eid = {}
+        for eid in self.host_eids:
+            afi, value = addr_to_int(eid)
+            iid = 0
+            for dm in database:
+                if dm.prefix.afi == afi and dm.prefix.covers(EidPrefix(dm.prefix.iid, afi, value, 32 if afi == "ipv4" else 128)):
+                    iid = dm.prefix.iid
+                    break
+            self.instance_of_eid[eid] = iid
+
+        # Map-Server
+        if flags.get("map_server"):
+            if self.map_server is None:
+                self.map_server = MapServer(self.rloc, self.counters)
+            self.map_server.configure(sites, now)
+        else:
+            self.map_server = None
+        # Map-Resolver
+        if flags.get("map_resolver"):
+            forward = () if self.map_server is not None else tuple(svc.map_servers) if svc is not None else ()
+            self.map_resolver = MapResolver(self.rloc, self.map_server, forward, self.counters)
+        else:
+            self.map_resolver = None
+        # ITR (a proxy-ITR runs the same machinery)
+        if flags.get("itr") or flags.get("proxy_itr"):
+            if self.itr is None:
+                self.itr = Itr(self.rloc, self.rng, self.counters, self.map_cache)
+            petr = tuple(svc.use_petr) if svc is not None else ()
+            self.itr.configure(tuple(svc.map_resolvers), static, petr, now)
+        else:
+            self.itr = None
+            self.map_cache.clear(keep_static=False)  # no ITR, no map-cache (static entries included)
+        # ETR
+        if flags.get("etr"):
+            if self.etr is None:
+                self.etr = Etr(self.rloc, self.xtr_id, self.site_id, self.counters)
+            servers = []
+            for addr, ref in svc.map_servers.items():
+                key = self._clear_key(ref)
+                if not key:  # no usable key (none, or a type 6 we cannot decrypt): cannot register
+                    self.counters.bump("config_map_server_without_key")
+                    continue
+                servers.append(MapServerPeer(addr, key or "", "sha1" if ref.hash_function == "sha1" else "sha2",
+                                             bool(ref.proxy_reply)))
+            out += self.etr.configure(database, servers, now)
+        else:
+            self.etr = None
+        self._note_out(out, now)
+        return out
+
+    def _locators(self, lisp, name: str) -> tuple:
+        ls = lisp.locator_sets.get(name)
+        if ls is None:
+            return ()
+        out, seen = [], set()
+        for loc in ls.locators:
+            # an interface locator (IPv4-interface Loopback0) stands for the router's own RLOC
+            address, source = (loc.address, "cfg-addr") if loc.address else (self.rloc, "cfg-intf")
+            if address not in seen:  # one RLOC record per address
+                seen.add(address)
+                out.append((address, loc.priority, loc.weight, source))
+        return tuple(out)
+
+    @staticmethod
+    def _clear_key(ref) -> str:
+        """The HMAC key of a ``MapServerRef``/``Site`` ('' when unusable: missing, or type 6)."""
+        try:
+            return ref.clear_key() or ""
+        except ValueError:  # config.secrets.SecretError: a key type this router cannot decrypt
+            return ""
+
+    def _sites(self, lisp) -> list[SiteConfig]:
+        sites = []
+        for name, site in (lisp.sites.items() if lisp is not None else ()):
+            key = self._clear_key(site)
+            records = {parse_prefix(prefix, iid): bool(cfg.accept_more_specifics)
+                       for (iid, prefix), cfg in site.eid_records.items()}
+            sites.append(SiteConfig(name, key or "", site.description or "", records,
+                                    frozenset(site.allowed_locators or ())))
+        return sites
+
+    # -- datagrams ---------------------------------------------------------------------------
+    def receive(self, data: bytes, src: tuple[str, int], dst: tuple[str, int], now: float) -> list[Send]:
+        try:
+            if dst[1] == DATA_PORT:
+                out = self._receive_data(data, src, now)
+            else:
+                out = self._receive_control(data, src, now)
+        except LispWireError:
+            self.counters.bump("malformed_dropped")
+            return []
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:  # never raise
+            self.counters.bump("internal_errors")
+            self.last_error = "%s: %s" % (type(exc).__name__, exc)
+            return []
+        if out:
+            self._note_out(out, now)
+        return out
+
+    def _receive_control(self, data: bytes, src, now: float) -> list[Send]:
+        c = self.counters
+        msg = decode_control(data)
+        kind = type(msg)
+        if kind is EncapsulatedControl:
+            _isrc, _idst, sport, _dport, inner = msg.unwrap()
+            request = decode_control(inner)
+            if type(request) is not MapRequest:
+                c.bump("ecm_unsupported_dropped")
+                return []
+            return self._ecm_request(request, data, sport, now)
+        if kind is MapReply:
+            if self.itr is None:
+                c.bump("map_reply_dropped")
+                return []
+            return self.itr.handle_reply(msg, src, now)
+        if kind is MapRegister:
+            self._note_in(src, now)
+            if self.map_server is None:
+                c.bump("map_register_dropped")
+                return []
+            return self.map_server.handle_register(msg, data, src, now)
+        if kind is MapNotify:
+            self._note_in(src, now)
+            if self.etr is None:
+                c.bump("map_notify_dropped")
+                return []
+            return self.etr.handle_notify(msg, data, src, now)
+        if kind is MapRequest:
+            # a bare Map-Request: RLOC-probe or SMR, answered by the ETR for its own EIDs
+            if self.etr is not None:
+                return self.etr.handle_request(msg, src[1], now)
+            c.bump("map_request_dropped")
+            return []
+        if kind is MapNotifyAck:
+            c.bump("map_notify_ack_in")
+            return []
+        c.bump("control_unsupported_dropped")
+        return []
+
+    def _ecm_request(self, request, data: bytes, sport: int, now: float) -> list[Send]:
+        etr = self.etr
+        if etr is not None and request.eid_records:
+            eid, mask_len = request.eid_records[0]
+            p = eid_prefix(eid, mask_len)
+            if p is not None and etr.owns(p) is not None:  # forwarded to us by the MS (RFC 9301 §8.3)
+                return etr.handle_request(request, sport, now)
+        if self.map_resolver is not None:
+            return self.map_resolver.handle_request(request, data, sport, now)
+        if self.map_server is not None:
+            return self.map_server.handle_request(request, data, sport, now)
+        if etr is not None:  # not (or no longer) one of our EIDs: the ETR drops and counts it
+            return etr.handle_request(request, sport, now)
+        self.counters.bump("map_request_dropped")
+        return []
+
+    def _receive_data(self, data: bytes, src, now: float) -> list[Send]:
+        c = self.counters
+        header = DataHeader.decode(data)
+        packet = packets.parse_ipv4(header.payload)
+        if packet is None:
+            c.bump("data_malformed_dropped")
+            return []
+        if packet.dst not in self.instance_of_eid or self.etr is None:
+            c.bump("data_not_for_us_dropped")
+            return []
+        c.bump("etr_decapsulated")
+        return self._host_input(packet, now)
+
+    # -- the hosts behind us -----------------------------------------------------------------
+    def _host_input(self, packet: packets.Ipv4Packet, now: float) -> list[Send]:
+        if packet.proto != packets.ICMP:
+            self.counters.bump("host_delivered")
+            return []
+        echo = packets.parse_icmp_echo(packet.payload)
+        if echo is None:
+            self.counters.bump("host_icmp_malformed")
+            return []
+        if echo.kind == packets.ECHO_REPLY:
+            self.events.append(EchoReply(packet.src, packet.dst, echo.ident, echo.seq, now))
+            self.counters.bump("echo_reply_in")
+            return []
+        # our host answers the echo request; the reply leaves through our own ITR
+        self.counters.bump("echo_request_in")
+        reply = packets.icmp_echo(packet.dst, packet.src, packets.ECHO_REPLY, echo.ident, echo.seq, echo.payload)
+        return self._host_output(reply, packet.dst, packet.src, now)
+
+    def _host_output(self, packet: bytes, src_eid: str, dst_eid: str, now: float) -> list[Send]:
+        if dst_eid in self.instance_of_eid:  # between our own hosts: no LISP needed
+            parsed = packets.parse_ipv4(packet)
+            return self._host_input(parsed, now) if parsed is not None else []
+        if self.itr is None:
+            self.counters.bump("host_no_itr_dropped")
+            return []
+        return self.itr.forward(packet, self.instance_of_eid.get(src_eid, 0), src_eid, dst_eid, now)
+
+    def send_echo(self, src_eid: str, dst_eid: str, ident: int, seq: int, payload: bytes, now: float) -> list[Send]:
+        """Our host ``src_eid`` pings ``dst_eid`` (ICMP echo request in IPv4, real checksums)."""
+        if src_eid not in self.instance_of_eid:
+            if src_eid not in self.host_eids:
+                raise ValueError("%s is not an EID of a host behind %s" % (src_eid, self.hostname))
+            self.instance_of_eid[src_eid] = 0
+        self.counters.bump("echo_request_out")
+        packet = packets.icmp_echo(src_eid, dst_eid, packets.ECHO_REQUEST, ident, seq, payload)
+        out = self._host_output(packet, src_eid, dst_eid, now)
+        self._note_out(out, now)
+        return out
+
+    # -- timers ------------------------------------------------------------------------------
+    def next_timer(self) -> float | None:
+        times = [t for t in (role.next_timer() for role in (self.itr, self.etr, self.map_server) if role is not None)
+                 if t is not None]
+        if self.itr is None:
+            expiry = self.map_cache.next_expiry()
+            if expiry is not None:
+                times.append(expiry)
+        return min(times) if times else None
+
+    def handle_timer(self, now: float) -> list[Send]:
+        out: list[Send] = []
+        for role in (self.itr, self.etr, self.map_server):
+            if role is not None:
+                out += role.handle_timer(now)
+        if self.itr is None:
+            self.map_cache.expire(now)
+        self._note_out(out, now)
+        return out
+
+    # -- operations --------------------------------------------------------------------------
+    def clear_map_cache(self, iid: int | None = None, afi: str = "ipv4") -> None:
+        """``clear lisp instance-id N map-cache``: drop learned entries, keep configured ones."""
+        self.map_cache.clear(iid, afi)
+        if self.itr is not None:
+            self.itr.forget_pending(iid, afi)
+
+    def show(self, command: str, now: float) -> str | None:
+        return render(self, command, now)
+
+    def oper_state(self, now: float) -> dict:
+        return oper_state(self, now)
+
+    # -- registration peers, for "show lisp session" -------------------------------------------
+    # IOS-XE's sessions are the xTR <-> Map-Server relationships; ours are the peers we exchange
+    # Map-Register/Map-Notify with (Map-Requests and data would grow the table without bound).
+    def _note_in(self, peer: tuple[str, int], now: float) -> None:
+        st = self.peers.get(peer)
+        if st is None:
+            st = self.peers[peer] = {"since": now, "in": 0, "out": 0, "last_in": None}
+        st["in"] += 1
+        st["last_in"] = now
+
+    def _note_out(self, out: list[Send], now: float) -> None:
+        for send in out:
+            if send.dst[1] != CONTROL_PORT or send.data[0] >> 4 not in (3, 4):  # Map-Register, Map-Notify
+                continue
+            st = self.peers.get(send.dst)
+            if st is None:
+                st = self.peers[send.dst] = {"since": now, "in": 0, "out": 0, "last_in": None}
+            st["out"] += 1
+
+
