@@ -244,9 +244,9 @@ def _diff(before, after):
         elif item.shared:
             inner = _diff(item.children, [])
             if inner:
-                removed_blocks += [item.text] + inner + [item.exit]
+                removed_blocks.append([item.text] + inner + [item.exit])
         else:
-            removed_blocks.append("no " + item.text)
+            removed_blocks.append(["no " + item.text])
     for item in after:
         previous = old.get(item.ident)
         if isinstance(item, Line):
@@ -260,8 +260,10 @@ def _diff(before, after):
         inner = _diff(previous.children if previous is not None else [], item.children)
         if inner or previous is None:
             commands += [item.text] + inner + [item.exit]
-    # whole sub-modes go last: a locator-set is removed after the database-mappings that name it
-    return commands + removed_blocks
+    # Whole sub-modes go last, and locator-sets last of all: a device refuses to remove a
+    # locator-set while a database-mapping (of an instance removed in the same set) names it.
+    removed_blocks.sort(key=lambda group: group[0].startswith("no locator-set"))
+    return commands + [line for group in removed_blocks for line in group]
 
 
 def _wrap(commands):

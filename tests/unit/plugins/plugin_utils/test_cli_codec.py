@@ -179,8 +179,9 @@ def _commands(case_id):
     ("xtr-deleted-instance", ["no instance-id 0"]),
     ("xtr-deleted-map-cache", ["instance-id 0", "service ipv4", "no map-cache 0.0.0.0/0 map-request", "exit-service-ipv4",
                                "exit-instance-id"]),
-    ("xtr-deleted-all", ["no locator-set RLOCS", "service ipv4", "no itr map-resolver 127.0.10.1", "no itr",
-                         "no etr map-server 127.0.10.1 key", "no etr", "exit-service-ipv4", "no instance-id 0"]),
+    # the locator-set goes after the instance whose database-mapping names it (a device refuses the other order)
+    ("xtr-deleted-all", ["service ipv4", "no itr map-resolver 127.0.10.1", "no itr",
+                         "no etr map-server 127.0.10.1 key", "no etr", "exit-service-ipv4", "no instance-id 0", "no locator-set RLOCS"]),
 ])
 def test_exact_commands(case_id, commands):
     got = _commands(case_id)
