@@ -77,7 +77,7 @@ class ActionModule(ActionBase):
             "changed": False,
             "ansible_facts": {"lisp": facts},
             "commands": info.get("commands", []),
-            "skipped": info.get("skipped", []),
+            "refused_commands": info.get("skipped", []),
             "unparsed": info.get("unparsed", []),
             "transport": info.get("transport"),
         }

@@ -199,7 +199,7 @@ commands:
   returned: always
   type: list
   elements: str
-skipped:
+refused_commands:
   description: Commands the device rejected (for example C(show lisp site) on an xTR); their subsets are empty.
   returned: always
   type: list

@@ -83,7 +83,7 @@ def test_device_over_cli_closes_the_session_and_masks_secrets():
     lisp = result["ansible_facts"]["lisp"]
     assert sorted(lisp) == ["config", "database", "map_cache", "services", "sites"]
     assert "show lisp session" not in result["commands"]
-    assert "show lisp site" in result["skipped"]
+    assert "show lisp site" in result["refused_commands"]
     assert "SITE1-SECRET-KEY" not in json.dumps(result)
     assert lisp["config"]["xtr"]["ipv4"]["etr"]["map_servers"][0]["key"] == "********"
 
@@ -113,4 +113,4 @@ def test_refused_command_is_skipped_not_fatal():
     result, _o = run({"gather_subset": ["sessions", "config"]}, device=device)
     assert "failed" not in result
     assert result["ansible_facts"]["lisp"]["sessions"] == []
-    assert result["skipped"] == ["show lisp session"]
+    assert result["refused_commands"] == ["show lisp session"]

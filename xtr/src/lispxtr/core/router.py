@@ -89,6 +89,11 @@ class Router:
         self.service_flags: dict[str, bool] = {}
         self.peers: dict[tuple[str, int], dict] = {}
         self.last_error: str | None = None  # the last internal error receive() swallowed
+        # A real EID-side interface (``Node(eid_tun=...)``, the namespace lab): off, the router plays
+        # its host EIDs itself; on, decapsulated packets for our EID-prefixes that are not host EIDs
+        # are queued here, whole IP packets for the caller to write to that interface.
+        self.eid_interface = False
+        self.eid_out: collections.deque = collections.deque(maxlen=10000)
 
     # -- configuration -----------------------------------------------------------------------
     def apply_config(self, tree, now: float) -> list[Send]:
@@ -303,6 +308,14 @@ class Router:
             c.bump("data_malformed_dropped")
             return []
         if packet.dst not in self.instance_of_eid or self.etr is None:
+            if self.eid_interface and self.etr is not None:
+                iid = header.instance_id if header.instance_id is not None else 0
+                afi, value = addr_to_int(packet.dst)
+                if self.etr.owns_address(iid, afi, value) is not None:
+                    # RFC 9300 §5.3: the ETR strips the outer headers and hands the inner packet on
+                    c.bump("etr_decapsulated")
+                    self.eid_out.append(bytes(header.payload[:int.from_bytes(header.payload[2:4], "big")]))
+                    return []
             c.bump("data_not_for_us_dropped")
             return []
         c.bump("etr_decapsulated")
@@ -344,6 +357,38 @@ class Router:
         self.counters.bump("echo_request_out")
         packet = packets.icmp_echo(src_eid, dst_eid, packets.ECHO_REQUEST, ident, seq, payload)
         out = self._host_output(packet, src_eid, dst_eid, now)
+        self._note_out(out, now)
+        return out
+
+    def forward(self, packet: bytes, now: float) -> list[Send]:
+        """An IP packet read from a real EID-side interface (a TUN device; RFC 9300 §5): the ITR
+        encapsulates it on UDP 4341 when the map-cache has the destination, or drops it and sends a
+        Map-Request on a miss (RFC 9301 §6), exactly as for ``send_echo``. Only packets whose source
+        is in one of our EID-prefixes are LISP traffic; anything else is counted and dropped."""
+        c = self.counters
+        try:
+            parsed = packets.parse_ipv4(packet)
+            if parsed is None:
+                c.bump("eid_in_not_ipv4_dropped")  # IPv6 or a broken header: this data plane is IPv4
+                return []
+            if self.itr is None:
+                c.bump("host_no_itr_dropped")
+                return []
+            iid = 0
+            if self.etr is not None:  # the instance whose database-mapping covers the source
+                afi, value = addr_to_int(parsed.src)
+                owners = [i for i in self.eid_tables if self.etr.owns_address(i, afi, value) is not None]
+                if not owners:
+                    c.bump("itr_source_not_eid_dropped")
+                    return []
+                iid = owners[0]
+            c.bump("eid_in")
+            whole = packet[:int.from_bytes(packet[2:4], "big")]  # without any link padding
+            out = self.itr.forward(whole, iid, parsed.src, parsed.dst, now)
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:  # never raise
+            c.bump("internal_errors")
+            self.last_error = "%s: %s" % (type(exc).__name__, exc)
+            return []
         self._note_out(out, now)
         return out
 
