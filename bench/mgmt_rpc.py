@@ -164,7 +164,7 @@ def timed(func, repeat):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--host", help="measure this running device instead of starting one")
     parser.add_argument("--port", type=int, default=2830)
     parser.add_argument("--username", default=USER)

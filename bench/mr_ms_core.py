@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """In-process Map-Request -> Map-Reply throughput of ``Router.receive`` on a Map-Resolver/Map-Server.
 
 Builds an MR/MS with N sites (one /24 EID-prefix each, registered by a simulated ETR with

@@ -163,7 +163,7 @@ def test_exec_request_runs_one_command(bench):
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # test bench key, made per run
     client.connect(ADDRESS, 2022, USER, PASSWORD, look_for_keys=False, allow_agent=False, timeout=10)
     try:
-        _, stdout, _ = client.exec_command("show privilege", timeout=10)
+        _unused, stdout, _unused = client.exec_command("show privilege", timeout=10)
         assert stdout.read() == b"Current privilege level is 15\r\n"
         assert stdout.channel.recv_exit_status() == 0
     finally:

@@ -443,7 +443,7 @@ NO_FORMS = [
 ]
 
 
-@pytest.mark.parametrize("lines,no_line,check", NO_FORMS, ids=[n for _, n, _ in NO_FORMS])
+@pytest.mark.parametrize("lines,no_line,check", NO_FORMS, ids=[n for _unused, n, _unused in NO_FORMS])
 def test_no_form_removes_the_line(lines, no_line, check):
     session = _session(*lines)
     configured = render_running_config(session.tree)

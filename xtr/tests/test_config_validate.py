@@ -77,7 +77,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("change,words", CASES, ids=[w[0] for _, w in CASES])
+@pytest.mark.parametrize("change,words", CASES, ids=[w[0] for _unused, w in CASES])
 def test_validate_tree_names_place_field_and_value(change, words):
     tree = _break(change)
     with pytest.raises(ConfigError) as info:

@@ -207,7 +207,7 @@ def test_resolution_goes_itr_mr_ms_etr_and_the_etr_answers_directly():
     ecm = lab.sent(after=t, kind=8)
     # ITR -> MR (ECM), then MS -> SITE2's ETR (the same ECM, RFC 9301 §8.3)
     assert [(s.src, s.dst) for s in ecm] == [((SITE1_RLOC, 4342), (MS_RLOC, 4342)),
-                                              ((MS_RLOC, 4342), (SITE2_RLOC, 4342))]
+                                             ((MS_RLOC, 4342), (SITE2_RLOC, 4342))]
     assert ecm[0].data == ecm[1].data
     src_ip, dst_ip, sport, dport, inner = EncapsulatedControl.decode(ecm[0].data).unwrap()
     request = decode_control(inner)
@@ -286,7 +286,7 @@ def test_oper_state_shape():
     s1 = lab["SITE1"].oper_state(lab.now)
     assert set(s1) == {"roles", "map_cache", "database", "registrations", "sites", "sessions", "counters"}
     assert s1["roles"] == {(0, "ipv4"): {"is_itr": True, "is_etr": True, "is_ms": False, "is_mr": False,
-                                          "is_pitr": False, "is_petr": False}}
+                                         "is_pitr": False, "is_petr": False}}
     static = [e for e in s1["map_cache"] if e["prefix"] == "0.0.0.0/0"][0]
     assert static["via"] == "static" and static["expires"] is None and static["action"] == "send-map-request"
     assert s1["database"] == [{"iid": 0, "afi": "ipv4", "prefix": "192.168.1.0/24", "locator_set": "RLOCS",
@@ -310,8 +310,8 @@ def test_receive_never_raises_on_garbage():
     lab = Lab()
     rng = random.Random(7)
     for router in lab.routers.values():
-        for _ in range(300):
-            data = bytes(rng.getrandbits(8) for _ in range(rng.randrange(0, 80)))
+        for _unused in range(300):
+            data = bytes(rng.getrandbits(8) for _unused in range(rng.randrange(0, 80)))
             for port in (4341, 4342):
                 assert router.receive(data, ("127.0.99.1", 4342), (router.rloc, port), lab.now) == []
         assert router.counters["malformed_dropped"] > 0

@@ -28,7 +28,7 @@ def test_lookup_matches_brute_force(entries, probes):
         prefixes.add((value, plen))
         table.insert(value, plen, (value, plen))
     assert len(table) == len(prefixes)
-    for addr in probes + [v for v, _ in prefixes]:
+    for addr in probes + [v for v, _unused in prefixes]:
         assert table.lookup(addr) == brute_lpm(prefixes, addr)
     for value, plen in list(prefixes)[: len(prefixes) // 2]:
         assert table.remove(value, plen) == (value, plen)

@@ -153,7 +153,7 @@ def make_bench(tmp_path_factory, second_octet, config_text=SITE1_CONFIG, **kwarg
 
 def free_address(second_octet, cli_port=2022, netconf_port=2830):
     rng = random.Random()
-    for _ in range(50):
+    for _unused in range(50):
         address = "127.%d.%d.1" % (second_octet, rng.randrange(1, 255))
         try:
             for kind, port in (

@@ -164,7 +164,7 @@ def test_base10_end_of_message_framing(raw10):
     raw10.chan.sendall(
         (GET_CONFIG % (NC, "102")).encode() + framing.EOM + (GET_CONFIG % (NC, "103")).encode() + framing.EOM
     )
-    ids = [etree.fromstring(raw10.recv_until(framing.EOM)).get("message-id") for _ in range(2)]
+    ids = [etree.fromstring(raw10.recv_until(framing.EOM)).get("message-id") for _unused in range(2)]
     assert ids == ["102", "103"]
 
 
@@ -340,7 +340,7 @@ def test_decoder_size_cap_and_split_headers():
 def test_oversized_base10_message_closes_session(bench, raw10):
     block = b"<!-- " + b"x" * (1 << 20) + b" -->"
     try:
-        for _ in range(framing.MAX_MESSAGE // len(block) + 2):
+        for _unused in range(framing.MAX_MESSAGE // len(block) + 2):
             raw10.chan.sendall(block)
     except (OSError, EOFError):
         pass  # the server may already have closed the channel

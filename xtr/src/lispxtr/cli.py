@@ -1,10 +1,11 @@
 """``lisp-xtr``: run one router in the foreground, or a whole lab in the background.
 
     lisp-xtr run --state-dir DIR --name NAME [--address A] [--cli-port P] [--netconf-port Q]
-                 [--host-eid EID ...] [--pcap FILE]
+                 [--host-eid EID ...] [--pcap FILE] [--eid-tun IFNAME]
     lisp-xtr lab up [--topology FILE|NAME] --state-dir DIR [--startup-config] [--pcap] [--reset]
     lisp-xtr lab down --state-dir DIR
     lisp-xtr lab status --state-dir DIR
+    lisp-xtr netns up|down|status|test ...   (root: the lab with real Linux hosts, lispxtr.netns)
 
 The state directory may also be given as ``$LISP_XTR_STATE_DIR``.
 """
@@ -40,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--netconf-port", type=int, help="NETCONF over SSH port (default 2830)")
     run.add_argument("--host-eid", action="append", default=None, help="EID of a host behind the router (repeatable)")
     run.add_argument("--pcap", help="write every LISP packet sent and received to this pcap file")
+    run.add_argument("--eid-tun", metavar="IFNAME", help="route real hosts: read and write the EID side's IP packets "
+                     "on this TUN device (created if missing; root; see docs/netns-lab.md)")
     run.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 
     lab = sub.add_parser("lab", help="start, stop or inspect a lab of routers on loopback")
@@ -54,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the devices (default 60)")
     for name, text in (("down", "stop the lab's processes"), ("status", "show the state of the lab's devices")):
         state_dir(lab_sub.add_parser(name, help=text))
+    netns = sub.add_parser("netns", add_help=False, help="the lab in network namespaces with real Linux hosts (root; "
+                           "lisp-xtr netns --help)")
+    netns.add_argument("args", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -73,7 +79,7 @@ def _run(args) -> int:
                 cli_port=args.cli_port or saved.get("cli_port") or 2022,
                 netconf_port=args.netconf_port or saved.get("netconf_port") or 2830,
                 host_eids=args.host_eid if args.host_eid is not None else saved.get("host_eids", []),
-                pcap=args.pcap)
+                pcap=args.pcap, eid_tun=args.eid_tun or saved.get("eid_tun"))
     try:
         asyncio.run(node.serve_forever())
     except StartupConfigError as exc:
@@ -86,6 +92,11 @@ def _run(args) -> int:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["netns"]:
+        from . import netns  # pylint: disable=import-outside-toplevel  # lazy, like the lab
+
+        return netns.main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "run":
         return _run(args)

@@ -114,7 +114,8 @@ class Node:
     ``check_login``, ``check_enable`` and ``ping``."""
 
     def __init__(self, state_dir, name: str, address: str, *, cli_port: int = DEFAULT_CLI_PORT,
-                 netconf_port: int = DEFAULT_NETCONF_PORT, host_eids=(), pcap=None, rng: random.Random | None = None):
+                 netconf_port: int = DEFAULT_NETCONF_PORT, host_eids=(), pcap=None, rng: random.Random | None = None,
+                 eid_tun: str | None = None):
         self.state_dir = pathlib.Path(state_dir)
         self.name = name
         self.dir = node_dir(state_dir, name)
@@ -140,6 +141,9 @@ class Node:
         self._pcap = None
         self._stopped: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # the namespace lab: real hosts behind a TUN device instead of emulated host EIDs
+        self.eid_tun_name = eid_tun
+        self._tun = None
 
     # -- the management plane's view ---------------------------------------------------------
     @property
@@ -246,6 +250,8 @@ class Node:
                 _transport, protocol = await self._loop.create_datagram_endpoint(
                     lambda p=port: _Endpoint(self, p), local_addr=(self.address, port))
                 self._endpoints[port] = protocol
+            if self.eid_tun_name:
+                self._open_tun()
             self.started_at = self.now()
             self.running = tree
             self._send_all(self.router.apply_config(tree, self.now()))
@@ -264,6 +270,11 @@ class Node:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self._tun is not None:
+            if self._loop is not None:
+                self._loop.remove_reader(self._tun.fileno())
+            self._tun.close()
+            self._tun = None
         if self._servers:
             await stop_management(self._servers)
             self._servers = []
@@ -318,7 +329,44 @@ class Node:
                             self.hostname, src[0], src[1], port, self.malformed)
         self._send_all(out)
         self._deliver_events()
+        self._write_eid_side()
         self._reschedule()
+
+    # -- the EID side on a TUN device (``eid_tun``) ----------------------------------------------
+    def _open_tun(self) -> None:
+        from .tun import TunDevice  # pylint: disable=import-outside-toplevel  # Linux only, only with --eid-tun
+
+        self._tun = TunDevice(self.eid_tun_name)
+        self._tun.bring_up()
+        self.router.eid_interface = True
+        self._loop.add_reader(self._tun.fileno(), self._tun_readable)
+
+    def _tun_readable(self) -> None:
+        """Packets the kernel routed into the TUN device: the ITR's input (RFC 9300 §5)."""
+        for _ in range(64):  # a bounded batch, then let the loop breathe
+            packet = self._tun.read() if self._tun is not None else None
+            if not packet:
+                break
+            try:
+                out = self.router.forward(packet, self.now())
+            except Exception:  # see datagram_received
+                self.internal_errors += 1
+                LOG.exception("%s: internal error on a packet from %s", self.hostname, self.eid_tun_name)
+                continue
+            self._send_all(out)
+        self._reschedule()
+
+    def _write_eid_side(self) -> None:
+        """Hand decapsulated packets for our EID-prefixes to the kernel through the TUN device."""
+        queue = self.router.eid_out
+        while queue:
+            packet = queue.popleft()
+            if self._tun is None:
+                continue
+            try:
+                self._tun.write(packet)
+            except OSError as exc:
+                LOG.info("%s: writing to %s failed: %s", self.hostname, self.eid_tun_name, exc)
 
     def _send_all(self, sends) -> None:
         for send in sends:

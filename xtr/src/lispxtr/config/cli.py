@@ -622,7 +622,7 @@ def _parse_service(session, cur, family):
         if negated:
             while not cur.at_end():
                 cur.value(values.ip_address, "proxy-itr address")
-            return lambda: service.proxy_itr.clear()
+            return service.proxy_itr.clear
         first = cur.value(values.ip_address, "proxy-itr address")
         addresses = [first]
         if not cur.at_end():

@@ -41,7 +41,7 @@ def _cisco64(raw):
 def hash_type9(clear, salt=None):
     """Return the type 9 (scrypt) form of a clear-text secret; salt: 14 Cisco64 characters or random."""
     if salt is None:
-        salt = "".join(_random.choice(CISCO64) for _ in range(14))
+        salt = "".join(_random.choice(CISCO64) for _unused in range(14))
     digest = hashlib.scrypt(clear.encode("utf-8"), salt=salt.encode("ascii"), n=16384, r=1, p=1, dklen=32)
     return "$9$%s$%s" % (salt, _cisco64(digest))
 

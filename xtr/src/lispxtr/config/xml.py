@@ -276,7 +276,7 @@ _LEAF_KINDS = ("leaf", "empty")
 def _split(element):
     tag = element.tag
     if tag[0] == "{":
-        ns, _, name = tag[1:].partition("}")
+        ns, _unused, name = tag[1:].partition("}")
         return ns, name
     return None, tag
 
@@ -938,7 +938,7 @@ def apply_edit_xml(tree, config_el, default_operation="merge"):
         native = etree.Element(ROOT.tag)
     _prune(native, ROOT)
     result = xml_to_tree(native)
-    result.users = {name: user for name, user in tree.copy().users.items()}
+    result.users = dict(tree.copy().users.items())
     result.enable_secret = tree.enable_secret
     result.enable_secret_type = tree.enable_secret_type
     try:

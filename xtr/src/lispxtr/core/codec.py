@@ -27,7 +27,7 @@ _MASK4 = [((1 << n) - 1) << (32 - n) for n in range(33)]
 
 def eid_prefix(eid, mask_len: int) -> EidPrefix | None:
     """``EidPrefix`` of a wire EID (plain or instance-id LCAF); None for other families."""
-    if type(eid) is Ipv4 and mask_len <= 32:  # the common case, kept short: it is on the MS hot path
+    if isinstance(eid, Ipv4) and mask_len <= 32:  # the common case, kept short: it is on the MS hot path
         return EidPrefix(0, "ipv4", int.from_bytes(eid.packed, "big") & _MASK4[mask_len], mask_len)
     iid = 0
     if isinstance(eid, InstanceId):
@@ -59,4 +59,3 @@ def make_record(p: EidPrefix, locators, ttl_min: int, *, action: str = ACTION_NO
     locs = tuple(Locator(address(a), priority=pri, weight=wgt, local=local, reachable=reach)
                  for a, pri, wgt, local, reach in locators)
     return EidRecord(eid, plen, locs, ttl_min, 0 if locs else ACTION_TO_WIRE[action], authoritative)
-

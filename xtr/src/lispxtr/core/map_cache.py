@@ -233,7 +233,7 @@ class MapCache:
     def next_expiry(self) -> float | None:
         heap = self._deadlines
         while heap:
-            when, _, prefix = heap[0]
+            when, _unused, prefix = heap[0]
             entry = self.get(prefix)
             if entry is not None and entry.expires == when:
                 return when
@@ -245,7 +245,7 @@ class MapCache:
         gone = []
         heap = self._deadlines
         while heap and heap[0][0] <= now:
-            when, _, prefix = heapq.heappop(heap)
+            when, _unused, prefix = heapq.heappop(heap)
             entry = self.get(prefix)
             if entry is not None and entry.expires == when:
                 self.remove(prefix)

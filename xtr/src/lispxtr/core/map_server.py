@@ -252,7 +252,7 @@ class MapServer:
     def next_timer(self) -> float | None:
         heap = self._deadlines
         while heap:
-            when, _, name, p, key = heap[0]
+            when, _unused, name, p, key = heap[0]
             etr = self._etr(name, p, key)
             if etr is not None and etr.expires == when:
                 return when
@@ -267,7 +267,7 @@ class MapServer:
     def handle_timer(self, now: float) -> list[Send]:
         heap = self._deadlines
         while heap and heap[0][0] <= now:
-            when, _, name, p, key = heapq.heappop(heap)
+            when, _unused, name, p, key = heapq.heappop(heap)
             etr = self._etr(name, p, key)
             if etr is None or etr.expires != when:
                 continue
@@ -363,4 +363,3 @@ def _itr_rloc(request) -> str | None:
 
 def itr_rloc(request) -> str | None:
     return _itr_rloc(request)
-

@@ -80,7 +80,7 @@ class _Tokens:
 
 
 def render(router, command: str, now: float) -> str | None:
-    command, _, pipe = command.partition("|")
+    command, _unused, pipe = command.partition("|")
     tokens = _Tokens(command)
     first = tokens.peek()
     if first is None or not "show".startswith(first.lower()) or len(first) < 2:
@@ -268,7 +268,7 @@ def _select(router, iid: int, afi: str, target: str | None):
             fam, value = addr_to_int(target)
             entry = router.map_cache.lookup(iid, fam, value)
     except ValueError:
-        raise _CliError("% Invalid address: %s\n" % target) from None
+        raise _CliError("%% Invalid address: %s\n" % target) from None
     return [entry] if entry is not None else []
 
 
@@ -292,7 +292,7 @@ def map_cache_oldstyle(router, iid: int, target: str | None, now: float) -> str:
             lines.append("  %s%s" % ("Locator".ljust(width), "Uptime    State      Pri/Wgt"))
             for l in e.locators:
                 lines.append("%s%s%s%3d/%-3d" % (l.address.ljust(width), since(now, l.since).ljust(10),
-                                                  l.state.ljust(11), l.priority, l.weight))
+                                                 l.state.ljust(11), l.priority, l.weight))
         else:
             lines.append("  Negative cache entry, action: %s" % e.action)
     return _join(lines)
@@ -336,7 +336,7 @@ def _entry_detail(router, e, now: float) -> list[str]:
     static = e.via == "static"
     lines = ["  Sources: %s" % ("static" if static else "map-reply"),
              "  State: %s, last modified: %s, map-source: %s" % (e.state, since(now, e.last_modified),
-                                                                  "local" if static else e.map_source)]
+                                                                 "local" if static else e.map_source)]
     activity = "Exempt" if static else ("Active" if e.last_used is not None and now - e.last_used < 60 else "Idle")
     ago = "" if e.last_used is None else " (~ %s ago)" % since(now, e.last_used)
     lines.append("  %s, Packets out: %d(%d bytes)%s" % (activity, e.packets_out, e.bytes_out, ago))
@@ -547,7 +547,7 @@ def site_detail(router, now: float, name: str | None = None, target: str | None 
             if "/" not in target:
                 want = EidPrefix(iid, want.afi, want.addr, MAX_LEN[want.afi])
         except ValueError:
-            raise _CliError("% Invalid address: %s\n" % target) from None
+            raise _CliError("%% Invalid address: %s\n" % target) from None
     first = True
     for site in (ms.sites.values() if ms is not None else ()):
         if name is not None and site.name != name:

@@ -424,7 +424,7 @@ class CliSession(asyncssh.SSHServerSession):
                 raise CliError(column=line.col(1))
         if self.privilege == 15:
             return
-        for _ in range(3):
+        for _unused in range(3):
             self.write("Password: ")
             secret = await self.read_line(echo=False)
             if secret is None:

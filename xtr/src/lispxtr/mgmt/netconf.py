@@ -711,7 +711,7 @@ def _enum(params, name, allowed, default):
 
 def _edit_error(exc):
     """NetconfEditError (lispxtr.config) -> RpcError."""
-    info = [(name, value) for name, value in (getattr(exc, "error_info", None) or {}).items()]
+    info = list((getattr(exc, "error_info", None) or {}).items())
     return RpcError(
         exc.error_tag,
         exc.message,
