@@ -2,7 +2,10 @@
 
 It binds the device's own address on UDP 4342 (control) and 4341 (data), feeds every datagram to
 the router with the wall clock, sends what the router returns, runs its timers, and serves the
-management plane (SSH CLI and NETCONF, ``lispxtr.mgmt``) on the same address.
+management plane (SSH CLI and NETCONF, ``lispxtr.mgmt``) on the same address. With ``eid_tun`` (root,
+``lisp-xtr run --eid-tun IFNAME``; the namespace lab of ``lispxtr.netns``) real hosts sit behind it:
+IP packets read from that TUN device go to ``Router.forward`` and what the ETR decapsulates for its
+EID-prefixes (``Router.eid_out``) is written back to it.
 
 State lives in ``STATE_DIR/<name>/``:
 
@@ -343,7 +346,9 @@ class Node:
 
     def _tun_readable(self) -> None:
         """Packets the kernel routed into the TUN device: the ITR's input (RFC 9300 §5)."""
-        for _ in range(64):  # a bounded batch, then let the loop breathe
+        budget = 64  # a bounded batch, then let the loop breathe
+        while budget > 0:
+            budget -= 1
             packet = self._tun.read() if self._tun is not None else None
             if not packet:
                 break

@@ -251,7 +251,7 @@ class Router:
         if kind is EncapsulatedControl:
             _isrc, _idst, sport, _dport, inner = msg.unwrap()
             request = decode_control(inner)
-            if type(request) is not MapRequest:
+            if not isinstance(request, MapRequest):
                 c.bump("ecm_unsupported_dropped")
                 return []
             return self._ecm_request(request, data, sport, now)
@@ -443,5 +443,3 @@ class Router:
             if st is None:
                 st = self.peers[send.dst] = {"since": now, "in": 0, "out": 0, "last_in": None}
             st["out"] += 1
-
-
