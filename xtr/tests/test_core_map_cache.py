@@ -2,6 +2,7 @@
 
 import random
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from lispxtr.core import MapCache, MapCacheEntry, PrefixTable
@@ -120,3 +121,10 @@ def test_large_mixed_length_table_finds_the_longest_match():
         found = table.lookup(value | (rng.getrandbits(32) & ~mask("ipv4", plen) & 0xFFFFFFFF))
         assert found is not None and found[1] >= plen  # itself or a longer prefix inside it
         assert table.get(value, plen) == (value, plen)
+
+
+def test_addr_to_int_rejects_garbage_with_value_error():
+    assert addr_to_int("192.168.1.1") == ("ipv4", 3232235777)
+    for bad in ("garbage", "1.2.3", "::g", ""):
+        with pytest.raises(ValueError):
+            addr_to_int(bad)

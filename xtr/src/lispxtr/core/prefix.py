@@ -38,9 +38,12 @@ def mask(afi: str, plen: int) -> int:
 
 def addr_to_int(text: str) -> tuple[str, int]:
     """``"192.168.1.1"`` -> ``("ipv4", 3232235777)``. Raises ValueError on anything else."""
-    if ":" in text:
-        return "ipv6", int.from_bytes(socket.inet_pton(socket.AF_INET6, text), "big")
-    return "ipv4", int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
+    try:
+        if ":" in text:
+            return "ipv6", int.from_bytes(socket.inet_pton(socket.AF_INET6, text), "big")
+        return "ipv4", int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
+    except OSError:  # inet_pton reports a malformed address as OSError
+        raise ValueError("invalid IP address %r" % text) from None
 
 
 def int_to_addr(afi: str, value: int) -> str:
