@@ -144,7 +144,7 @@ class Itr:
         if pending.source_eid is not None:
             source = address(pending.source_eid)
             if pending.eid.iid:
-                source, _ = wire_eid(EidPrefix(pending.eid.iid, *addr_to_int(pending.source_eid), 0))
+                source, _unused = wire_eid(EidPrefix(pending.eid.iid, *addr_to_int(pending.source_eid), 0))
         rloc = Ipv6(self.rloc) if ":" in self.rloc else Ipv4(self.rloc)
         request = MapRequest(pending.nonce, source, (rloc,), ((eid, plen),))
         # RFC 9301 §5.8: inner header from the ITR's RLOC to the EID asked for, port 4342
