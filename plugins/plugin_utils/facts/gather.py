@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.lispnet.lisp.plugins.plugin_utils.facts import cli, oper
+from ansible_collections.lispnet.lisp.plugins.plugin_utils.facts import normalise as nz
 
 SUBSETS = ("map_cache", "sites", "database", "sessions", "services", "config")
 CONFIG_RESOURCES = ("mapping_system", "sites", "xtr")
@@ -154,12 +155,11 @@ def discover_instance_ids(run):
         if not text:
             continue
         for row in cli.read_service_summary(text):
-            interface = row.get("interface") or ""
-            tail = interface.rpartition(".")[2]
-            if tail.isdigit():
+            iid = nz.interface_iid(row.get("interface"))
+            if iid is not None:
                 found.setdefault(afi, [])
-                if int(tail) not in found[afi]:
-                    found[afi].append(int(tail))
+                if iid not in found[afi]:
+                    found[afi].append(iid)
     return found
 
 

@@ -92,6 +92,21 @@ def to_int(text):
     return int(text) if text.lstrip("-").isdigit() else None
 
 
+def interface_iid(interface):
+    """The instance ID of the ``Interface (.IID)`` column of ``show lisp service ... summary``.
+
+    ``LISP0.101`` -> 101; ``LISP0`` (the LISP interface itself, no sub-interface) -> 0, the
+    instance the default EID table maps to; anything else -> None.
+    """
+    text = (interface or "").strip()
+    if not text.upper().startswith("LISP"):
+        return None
+    head, dot, tail = text.partition(".")
+    if dot:
+        return to_int(tail)
+    return 0 if head[4:].isdigit() else None
+
+
 def yes_no(text):
     """'yes' / 'yes#' / 'Yes' / 'no' -> bool; anything else -> None."""
     if text is None:
@@ -481,7 +496,7 @@ class ServiceBuilder:
     def add_summary_row(self, afi, raw):
         service = self._afi(afi)
         interface = raw.get("interface") or ""
-        iid = to_int(interface.rpartition(".")[2]) if "." in interface else None
+        iid = interface_iid(interface)
         inst = self._instance(service, iid)
         inst["eid_table"] = raw.get("vrf")
         inst["interface"] = interface or None

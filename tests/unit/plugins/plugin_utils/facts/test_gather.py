@@ -170,3 +170,38 @@ def test_offline_outputs_and_oper():
     assert facts["config"]["xtr"]["ipv4"]["itr"]["map_resolvers"] == ["127.0.10.1"]
     facts, _info = gather.from_oper((FIXTURES / "oper_site1.xml").read_text(), {"database"}, now=NOW)
     assert list(facts) == ["database"]
+
+
+# The reference xTR (and IOS-XE for the default EID table) print the LISP interface itself, with no
+# ".IID" sub-interface, for instance 0: discovery used to find no instance there and fell back to
+# the old "show ip lisp" commands (which lose the database Uptime and skip any other instance).
+SUMMARY_LISP0 = """Router-lisp ID:   0
+Instance count:   2
+                      Interface    DB  DB no  Cache Incom Cache
+EID VRF name             (.IID)  size  route   size plete  Idle Role
+default                   LISP0     1      0      1  0.0%  0.0% ITR-ETR
+red                   LISP0.101     1      0      0  0.0%  0.0% ITR-ETR
+"""
+
+
+@pytest.mark.parametrize("interface, iid", [
+    ("LISP0", 0), ("LISP0.0", 0), ("LISP0.101", 101), ("lisp0.7", 7), ("LISP0.x", None), ("Tunnel0", None),
+    ("", None), (None, None),
+])
+def test_interface_iid(interface, iid):
+    assert gather.nz.interface_iid(interface) == iid
+
+
+def test_cli_gather_reads_instance_0_of_the_bare_lisp_interface():
+    _c, map_cache = samples.HANDWRITTEN["writeup SITE1 map-cache"]
+    device = FakeCli({
+        "show lisp service ipv4 summary": SUMMARY_LISP0,
+        "show lisp instance-id 0 ipv4 map-cache": map_cache,
+    })
+    facts, info = gather.gather(device, {"map_cache", "services"}, error_types=(FakeError,))
+    assert info["instance_ids"] == {"ipv4": [0, 101]}
+    assert "show lisp instance-id 0 ipv4 map-cache" in device.sent
+    assert "show ip lisp map-cache" not in device.sent
+    assert len(facts["map_cache"]) == 3
+    instances = facts["services"]["ipv4"]["instances"]
+    assert [(i["instance_id"], i["interface"]) for i in instances] == [(0, "LISP0"), (101, "LISP0.101")]
