@@ -18,7 +18,7 @@ import time
 import asyncssh
 
 from .. import config as cfg
-from . import iosxe
+from . import iosxe, shared
 
 LOG = logging.getLogger(__name__)
 
@@ -485,11 +485,11 @@ class CliSession(asyncssh.SSHServerSession):
         if len(line) > 2:
             raise CliError(column=line.col(2))
         if what == "terminal":
-            await self.page(self._running_text())
+            await self._show_serialised(self._running_text)
             return
         if what != "memory":
             raise CliError(column=line.col(1))
-        self._save()
+        await self._serialised(self._save)
 
     def _save(self):
         self.writeln("Building configuration...")
@@ -510,7 +510,7 @@ class CliSession(asyncssh.SSHServerSession):
         if answer.strip() not in ("", "startup-config"):
             self.writeln("%Error opening %s (Permission denied)" % answer.strip())
             return
-        self._save()
+        await self._serialised(self._save)
 
     async def cmd_clear(self, line):
         what = match_keyword(line, 1, ("ip", "lisp", "counters", "logging"))
@@ -519,7 +519,7 @@ class CliSession(asyncssh.SSHServerSession):
             match_keyword(line, 3, ("map-cache",))
             if len(line) > 4:
                 raise CliError(column=line.col(4))
-            self.node.router.clear_map_cache(0, "ipv4")
+            await self._serialised(self._clear_map_cache, 0, "ipv4")
             return
         if what != "lisp":
             raise CliError(column=line.col(1))
@@ -533,7 +533,11 @@ class CliSession(asyncssh.SSHServerSession):
         match_keyword(line, 5, ("map-cache",))
         if len(line) > 6:
             raise CliError(column=line.col(6))
-        self.node.router.clear_map_cache(int(iid), afi)
+        await self._serialised(self._clear_map_cache, int(iid), afi)
+
+    def _clear_map_cache(self, iid, afi):
+        self.node.router.clear_map_cache(iid, afi)
+        shared.invalidate_oper(self.node)
 
     async def cmd_ping(self, line):
         i = 1
@@ -621,13 +625,36 @@ class CliSession(asyncssh.SSHServerSession):
 
     async def cmd_show(self, line):
         line, pipe = self._split_pipe(line)
-        output = self._show(line)
-        await self.page(_pipe(output, pipe))
+        await self._show_serialised(lambda: _pipe(self._show(line), pipe))
+
+    async def _show_serialised(self, build):
+        """Build a command's output and write it as one management operation; only paging through
+        it (waiting for keystrokes at ` --More-- `) happens outside the operation lock."""
+
+        def run():
+            text = build()
+            if self._pages(text):
+                return text
+            self.write(text)
+            return None
+
+        text = await self._serialised(run)
+        if text is not None:
+            await self.page(text)
+
+    async def _serialised(self, func, *args):
+        """`func(*args)` as one management operation (mgmt/shared.py); an exec request answers
+        and closes without yielding to the loop in between, as the peer may close on EOF."""
+        return await shared.serialised(self.node, func, *args, hold=self._exec_command is None)
+
+    def _pages(self, text):
+        """True when `text` needs ` --More-- ` prompts."""
+        return not (self.length == 0 or self._exec_command is not None or text.count("\n") < self.length)
 
     async def page(self, text):
         """Write command output, stopping at ` --More-- ` every screen unless `terminal length 0`."""
         lines = text.split("\n")
-        if self.length == 0 or self._exec_command is not None or len(lines) <= self.length:
+        if not self._pages(text):
             self.write(text)
             return
         shown = 0
@@ -716,7 +743,7 @@ class CliSession(asyncssh.SSHServerSession):
         return output if output.endswith("\n") or not output else output + "\n"
 
     def _running_text(self):
-        return cfg.render_running_config(self.node.running)
+        return shared.running_text(self.node)
 
     def _uptime(self):
         started = getattr(self.node, "started_at", None)
@@ -741,6 +768,10 @@ class CliSession(asyncssh.SSHServerSession):
             offset = line.index(words[1])
             await self._exec_line(line[offset:], prompt + " " * offset)
             return
+        await self._serialised(self._config_apply, line, stripped, prompt)
+
+    def _config_apply(self, line, stripped, prompt):
+        """Apply one configuration line (one management operation)."""
         if self._config_locked():
             return
         offset = len(line) - len(line.lstrip())

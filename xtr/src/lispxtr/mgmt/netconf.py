@@ -18,7 +18,7 @@ import asyncssh
 from lxml import etree
 
 from .. import config as cfg
-from . import framing, oper
+from . import framing, shared
 from .xmlutil import CISCO_IA_NS, NC, RpcError, children, local, namespace, parse_message, qn
 from .xmlutil import subtree_filter, xpath_filter
 
@@ -267,8 +267,8 @@ class NetconfSession(asyncssh.SSHServerSession):
                 message = await self._queue.get()
                 if message is None:
                     return
-                self._handle(message)
-                await asyncio.sleep(0)  # let the LISP sockets run between RPCs
+                # One RPC at a time per router: the LISP sockets are served between two of them.
+                await shared.serialised(self.node, self._handle, message)
         except Exception:  # pylint: disable=broad-exception-caught  # a bug must not kill the router
             LOG.exception("%s: NETCONF session %s failed", self.node.hostname, self.session_id)
             self.close()
@@ -450,7 +450,7 @@ class NetconfSession(asyncssh.SSHServerSession):
     def rpc_get_config(self, op):
         params = self._params(op, ("source", "filter"))
         source = self._datastore(self._required(params, "source", "get-config"))
-        tops = [cfg.tree_to_xml(self.server.tree_of(source))]
+        tops = [shared.tree_xml(self.node, self.server.tree_of(source))]
         return self._data(self._filtered(tops, op, params))
 
     def rpc_get(self, op):
@@ -458,10 +458,10 @@ class NetconfSession(asyncssh.SSHServerSession):
         wanted = _subtree_tops(params.get("filter"))
         tops = []
         if wanted is None or "native" in wanted:
-            tops.append(cfg.tree_to_xml(self.node.running))
+            tops.append(shared.tree_xml(self.node, self.node.running))
         if wanted is None or "lisp-state" in wanted:
             # Built only when asked for: the state of a big map-cache is the costly part of <get>.
-            tops.append(oper.oper_xml(self.node.router.oper_state(self.node.now()), self.node.address))
+            tops.append(shared.oper_xml(self.node))
         return self._data(self._filtered(tops, op, params))
 
     def rpc_edit_config(self, op):

@@ -6,7 +6,8 @@ ms-registrations, counters}` and `lisp-routers/sessions`. Times are epoch floats
 as the model says. Only leaves that have a value are written.
 """
 
-import datetime
+import math
+import time
 
 from lxml import etree
 
@@ -45,16 +46,41 @@ COUNTERS = {
 ROLES = ("is-ms", "is-mr", "is-itr", "is-etr", "is-pitr", "is-petr")
 
 
+_SECONDS = {}  # whole epoch second -> "YYYY-MM-DDTHH:MM:SS." (formatted once per second)
+_SECONDS_MAX = 4096
+_TAGS = {}  # local name -> "{OPER_NS}name"
+
+
 def date_and_time(epoch):
-    """RFC 6991 yang:date-and-time, UTC."""
-    stamp = datetime.datetime.fromtimestamp(float(epoch), tz=datetime.timezone.utc)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + "%06d+00:00" % stamp.microsecond
+    """RFC 6991 yang:date-and-time, UTC (microseconds rounded as `datetime.fromtimestamp` does)."""
+    frac, whole = math.modf(float(epoch))
+    micro = round(frac * 1e6)
+    if micro >= 1000000:
+        whole += 1
+        micro -= 1000000
+    elif micro < 0:
+        whole -= 1
+        micro += 1000000
+    second = int(whole)
+    prefix = _SECONDS.get(second)
+    if prefix is None:
+        if len(_SECONDS) >= _SECONDS_MAX:
+            _SECONDS.clear()
+        prefix = _SECONDS[second] = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second))
+    return "%s%06d+00:00" % (prefix, micro)
+
+
+def _tag(name):
+    tag = _TAGS.get(name)
+    if tag is None:
+        tag = _TAGS[name] = "{%s}%s" % (OPER_NS, name)
+    return tag
 
 
 def _leaf(parent, name, value):
     if value is None:
         return None
-    el = etree.SubElement(parent, "{%s}%s" % (OPER_NS, name))
+    el = etree.SubElement(parent, _tag(name))
     if isinstance(value, bool):
         el.text = "true" if value else "false"
     else:
@@ -63,7 +89,7 @@ def _leaf(parent, name, value):
 
 
 def _sub(parent, name):
-    return etree.SubElement(parent, "{%s}%s" % (OPER_NS, name))
+    return etree.SubElement(parent, _tag(name))
 
 
 def _time(parent, name, value):
