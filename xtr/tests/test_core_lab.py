@@ -290,6 +290,7 @@ def test_oper_state_shape():
     static = [e for e in s1["map_cache"] if e["prefix"] == "0.0.0.0/0"][0]
     assert static["via"] == "static" and static["expires"] is None and static["action"] == "send-map-request"
     assert s1["database"] == [{"iid": 0, "afi": "ipv4", "prefix": "192.168.1.0/24", "locator_set": "RLOCS",
+                               "created": s1["database"][0]["created"],
                                "locators": [{"address": SITE1_RLOC, "priority": 10, "weight": 50, "state": "up",
                                              "local": True}],
                                "map_servers": [{"address": MS_RLOC, "registered": True,

@@ -30,6 +30,7 @@ def oper_state(router, now: float) -> dict:
             dm = router.etr.database[p]
             database.append({
                 "iid": p.iid, "afi": p.afi, "prefix": prefix_text(p), "locator_set": dm.locator_set,
+                "created": dm.created,
                 "locators": [{"address": a, "priority": pri, "weight": wgt, "state": "up", "local": True}
                              for a, pri, wgt in dm.locators],
                 "map_servers": [dict(s) for s in servers]})

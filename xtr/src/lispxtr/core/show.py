@@ -561,7 +561,8 @@ def site_detail(router, now: float, name: str | None = None, target: str | None 
         if not first:
             lines.append("")
         first = False
-        lines += ["Site name: %s" % site.name, "Allowed configured locators: %s" % _allowed(site),
+        lines += ["Site name: %s" % site.name] + (["Description: %s" % site.description] if site.description else [])
+        lines += ["Allowed configured locators: %s" % _allowed(site),
                   "Requested EID-prefix:" if want is not None else "Allowed EID-prefixes:", ""]
         for p, reg, cfg in rows:
             lines += _prefix_block(site, p, reg, cfg, now, oldstyle=False)

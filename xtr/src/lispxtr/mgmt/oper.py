@@ -140,6 +140,12 @@ def _map_cache(af, entry):
         _params(r, loc)
         _leaf(r, "afi", _rloc_afi(loc["address"]))
         _leaf(r, "address", loc["address"])
+    # where the mapping came from (the CLI's "via ..."): static, or transient from a Map-Reply
+    if entry.get("via") == "static":
+        _leaf(mc, "info-best-source", "lisp-map-cache-info-best-source-static")
+    elif entry.get("via") in ("map-reply", "map-request"):
+        _leaf(mc, "info-best-source", "lisp-map-cache-info-best-source-transient")
+        _leaf(mc, "info-best-trans-source", "lisp-map-cache-info-best-source-trans-" + entry["via"])
     _prefix_key(mc, entry)
 
 
@@ -158,6 +164,7 @@ def _local_dbase(af, entry):
         _leaf(m, "ack-received", bool(ms.get("registered")))
         _leaf(m, "afi", _rloc_afi(ms["address"]))
         _leaf(m, "address", ms["address"])
+    _time(db, "creation-time", entry.get("created"))
     _leaf(db, "locator-set-name", entry.get("locator_set"))
     _prefix_key(db, entry)
 
@@ -169,6 +176,7 @@ def _registration(af, entry):
         src = _sub(reg, "last-registration-source")
         _leaf(src, "afi", _rloc_afi(source))
         _leaf(src, "address", source)
+        _leaf(reg, "last-registration-source-port", CONTROL_PORT)
     _time(reg, "creation-time", entry.get("first_registered"))
     _time(reg, "last-registration-time", entry.get("last_registered"))
     _leaf(reg, "site-name", entry.get("site"))
