@@ -40,6 +40,8 @@ DEFAULT_CLI_PORT = 2022
 DEFAULT_NETCONF_PORT = 2830
 _MAX_EPHEMERAL_SOCKETS = 64
 _MIN_TIMER_DELAY = 0.005
+_BATCH = 64  # datagrams read per event-loop wake-up, then the loop runs its other work
+_MAX_DATAGRAM = 65536  # any UDP payload (no jumbograms)
 
 
 class StartupConfigError(Exception):
@@ -93,18 +95,37 @@ def atomic_write(path, text: str, mode: int = 0o600) -> None:
 
 
 class _Endpoint(asyncio.DatagramProtocol):
-    """One bound UDP port of the node."""
+    """One bound UDP port of the node. The transport wakes it for one datagram; it then drains the
+    socket itself (up to ``_BATCH`` datagrams per wake-up), which saves an event-loop iteration per
+    datagram, and the node sends replies straight on ``sock`` while the transport has nothing queued."""
 
-    def __init__(self, node: "Node", port: int):
+    def __init__(self, node: "Node", port: int, sock: socket.socket | None = None):
         self.node = node
         self.port = port
+        self.sock = sock
         self.transport = None
 
     def connection_made(self, transport):
         self.transport = transport
 
     def datagram_received(self, data, addr):
-        self.node.datagram_received(data, (addr[0], addr[1]), self.port)
+        node = self.node
+        port = self.port
+        node.receive_one(data, (addr[0], addr[1]), port)
+        sock = self.sock
+        if sock is not None:
+            budget = _BATCH - 1
+            while budget > 0:
+                budget -= 1
+                try:
+                    data, addr = sock.recvfrom(_MAX_DATAGRAM)
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError as exc:
+                    self.error_received(exc)
+                    break
+                node.receive_one(data, (addr[0], addr[1]), port)
+        node.after_receive()
 
     def error_received(self, exc):  # ICMP port unreachable from a peer that is down, etc.
         LOG.debug("%s: UDP %d: %s", self.node.hostname, self.port, exc)
@@ -140,6 +161,7 @@ class Node:
         self._ephemeral: collections.OrderedDict = collections.OrderedDict()
         self._servers: list = []
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0  # the wall-clock time self._timer is armed for
         self._waiters: dict[tuple[str, str, int, int], asyncio.Future] = {}
         self._pcap = None
         self._stopped: asyncio.Event | None = None
@@ -250,8 +272,15 @@ class Node:
             self._pcap = PcapWriter(self.pcap_path)
         try:
             for port in (CONTROL_PORT, DATA_PORT):
+                sock = socket.socket(socket.AF_INET6 if ":" in self.address else socket.AF_INET, socket.SOCK_DGRAM)
+                try:
+                    sock.setblocking(False)
+                    sock.bind((self.address, port))
+                except BaseException:
+                    sock.close()
+                    raise
                 _transport, protocol = await self._loop.create_datagram_endpoint(
-                    lambda p=port: _Endpoint(self, p), local_addr=(self.address, port))
+                    lambda p=port, s=sock: _Endpoint(self, p, s), sock=sock)
                 self._endpoints[port] = protocol
             if self.eid_tun_name:
                 self._open_tun()
@@ -313,6 +342,11 @@ class Node:
 
     # -- datagrams -----------------------------------------------------------------------------
     def datagram_received(self, data: bytes, src: tuple[str, int], port: int) -> None:
+        self.receive_one(data, src, port)
+        self.after_receive()
+
+    def receive_one(self, data: bytes, src: tuple[str, int], port: int) -> None:
+        """One datagram to the router and its sends out; ``after_receive`` once after a batch."""
         dst = (self.address, port)
         if self._pcap is not None:
             self._pcap.write_udp(src, dst, data)
@@ -331,6 +365,8 @@ class Node:
                 LOG.warning("%s: malformed LISP packet from %s:%d to port %d dropped (%d so far)",
                             self.hostname, src[0], src[1], port, self.malformed)
         self._send_all(out)
+
+    def after_receive(self) -> None:
         self._deliver_events()
         self._write_eid_side()
         self._reschedule()
@@ -383,7 +419,17 @@ class Node:
         endpoint = self._endpoints.get(send.src[1])
         try:
             if endpoint is not None and endpoint.transport is not None:
-                endpoint.transport.sendto(send.data, send.dst)
+                transport = endpoint.transport
+                if endpoint.sock is not None and not transport.get_write_buffer_size() and not transport.is_closing():
+                    try:
+                        endpoint.sock.sendto(send.data, send.dst)
+                        return
+                    except (BlockingIOError, InterruptedError):
+                        pass  # the transport queues it and sends when the socket is writable
+                    except OSError as exc:  # as the transport does: ICMP errors go to error_received
+                        endpoint.error_received(exc)
+                        return
+                transport.sendto(send.data, send.dst)
             else:
                 self._ephemeral_socket(send.src[1]).sendto(send.data, send.dst)
         except OSError as exc:
@@ -417,16 +463,22 @@ class Node:
 
     # -- timers --------------------------------------------------------------------------------
     def _reschedule(self, minimum: float = 0.0) -> None:
+        """Arm the timer for ``router.next_timer()``. A timer already armed for that moment or an
+        earlier one is kept (this runs after every datagram): when it fires early, ``_on_timer``
+        finds nothing due and arms again for the real deadline."""
         if self._loop is None:
             return
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
         when = self.router.next_timer()
         if when is None:
             return
-        delay = max(minimum, when - time.time())
-        self._timer = self._loop.call_later(min(delay, 3600.0), self._on_timer)
+        now = time.time()
+        delay = min(max(minimum, when - now), 3600.0)
+        if self._timer is not None:
+            if now + delay >= self._timer_at:
+                return
+            self._timer.cancel()
+        self._timer_at = now + delay
+        self._timer = self._loop.call_later(delay, self._on_timer)
 
     def _on_timer(self) -> None:
         self._timer = None

@@ -18,13 +18,14 @@ _ICMP_ECHO = struct.Struct("!BBHHH")
 
 
 def checksum(data: bytes) -> int:
-    """RFC 1071 Internet checksum."""
-    if len(data) % 2:
+    """RFC 1071 Internet checksum: the one's complement of the one's complement sum of the 16-bit
+    words, computed as the whole buffer modulo 0xFFFF (2**16 == 1 mod 0xFFFF); same as ``wire.ip.checksum``."""
+    if len(data) & 1:
         data += b"\0"
-    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
+    rest = int.from_bytes(data, "big") % 0xFFFF
+    if rest:
+        return 0xFFFF - rest
+    return 0 if any(data) else 0xFFFF
 
 
 def ipv4_packet(src: str, dst: str, proto: int, payload: bytes, ident: int = 0, ttl: int = 64) -> bytes:
