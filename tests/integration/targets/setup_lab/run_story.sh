@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Run PLAYBOOK of the calling target (its working directory) against the reference lab configured
+# with the write-up's intent (examples/lab/), with the ping's SSH CLI host keys trusted from the lab,
+# and take the lab down at exit. Shared by the targets that play the write-up's story first.
+# Usage (from a target's runme.sh): exec ../setup_lab/run_story.sh PLAYBOOK [ansible-playbook options]
+# Settings (ansible-test passes no environment through): tests/integration/integration_config.yml,
+# for example "setup_lab_topology: /path/to/topology.yml" to run the lab on other 127.x addresses.
+set -eux
+export ANSIBLE_ROLES_PATH="${ANSIBLE_ROLES_PATH:-$(cd .. && pwd)}"
+export LISPNET_LAB_STATE_DIR="${LISPNET_LAB_STATE_DIR:-${OUTPUT_DIR:-$(mktemp -d)}/lab}"
+inventory="${INVENTORY_PATH:-localhost,}"
+extra=()
+if [ -f ../../integration_config.yml ]; then
+    extra+=(-e @../../integration_config.yml)
+fi
+# The write-up's intent (examples/lab/) ships with the collection: find the collection ansible-test
+# installed (ANSIBLE_COLLECTIONS_PATH), else this source tree.
+intent=""
+IFS=: read -r -a collection_paths <<< "${ANSIBLE_COLLECTIONS_PATH:-}"
+candidates=()
+for path in "${collection_paths[@]}"; do
+    candidates+=("${path}/ansible_collections/lispnet/lisp/examples/lab")
+done
+candidates+=("$(cd ../../../.. && pwd)/examples/lab")
+for dir in "${candidates[@]}"; do
+    if [ -f "${dir}/lab.yml" ]; then
+        intent="$(cd "${dir}" && pwd)"
+        break
+    fi
+done
+[ -n "${intent}" ] || { echo "examples/lab of lispnet.lisp not found" >&2; exit 1; }
+# The ping runs over ansible.netcommon.network_cli, which checks host keys against ~/.ssh/known_hosts
+# only: give ansible-playbook a home whose known_hosts is the lab's (as scripts/lab does).
+lab_home="$(mktemp -d)"
+mkdir -p "${lab_home}/.ssh"
+chmod 700 "${lab_home}" "${lab_home}/.ssh"
+ln -s "${LISPNET_LAB_STATE_DIR}/known_hosts" "${lab_home}/.ssh/known_hosts"
+cleanup() {
+    HOME="${lab_home}" ansible-playbook -i "${inventory}" "${extra[@]}" ../setup_lab/lab_down.yml
+    rm -rf "${lab_home}"
+}
+trap cleanup EXIT
+HOME="${lab_home}" ansible-playbook -i "${inventory}" "${extra[@]}" -e "lab_intent_dir=${intent}" "$@"
