@@ -4,22 +4,32 @@ import importlib.util
 import pathlib
 import shutil
 import subprocess
+import sys
 
 import pytest
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def _load_shared_helper():
-    # tests/support/shared.py of the collection; loaded by path because this suite's package is also
-    # called "tests".
-    spec = importlib.util.spec_from_file_location("lispnet_shared_support", REPO_ROOT / "tests" / "support" / "shared.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def support(name):
+    """tests/support/<name>.py of the collection (``shared`` or ``yangcheck``), loaded once per process.
+
+    Loaded by path because this suite's package is also called ``tests``. One module object per file
+    matters: yangcheck compiles the Cisco models once per module object (12-45 s).
+    """
+    key = "lispnet_support_%s" % name
+    if key not in sys.modules:
+        if name == "yangcheck":
+            # yangcheck imports shared_dir from the collection's package path first: point it at our copy.
+            sys.modules.setdefault("ansible_collections.lispnet.lisp.tests.support.shared", support("shared"))
+        spec = importlib.util.spec_from_file_location(key, REPO_ROOT / "tests" / "support" / (name + ".py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
 
 
-_shared = _load_shared_helper()
+_shared = support("shared")
 
 # Wireshark's verdict on a clean LISP capture is silence (WIRE-NOTES "Wireshark as a second opinion").
 TSHARK_PROBLEMS = '_ws.malformed || _ws.expert.severity >= "Warning" || (lisp && data)'

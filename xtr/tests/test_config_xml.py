@@ -1,10 +1,6 @@
 """The NETCONF view of the config tree: tree_to_xml / xml_to_tree round trips, validity against Cisco's
 YANG models (tests/support/yangcheck.py), and edit-config semantics (RFC 6241 §7.2) with their errors."""
 
-import importlib.util
-import pathlib
-import sys
-
 import pytest
 from lxml import etree
 
@@ -20,32 +16,15 @@ from lispxtr.config import (
     xml_to_tree,
 )
 
+from .conftest import support
 from .test_config_cli import FULL, MR_MS, SITE1, SITE2
 
 NATIVE = "http://cisco.com/ns/yang/Cisco-IOS-XE-native"
 LISP = "http://cisco.com/ns/yang/Cisco-IOS-XE-lisp"
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def _load_support():
-    """tests/support/{shared,yangcheck}.py of the repository root.
-
-    They are loaded from their files because the name ``tests`` is taken by this test package
-    (xtr/tests) when pytest runs from xtr/; yangcheck finds shared.py under the name it tries first.
-    """
-    loaded = {}
-    for name in ("shared", "yangcheck"):
-        spec = importlib.util.spec_from_file_location("lispnet_support_%s" % name, REPO_ROOT / "tests" / "support" / (name + ".py"))
-        module = importlib.util.module_from_spec(spec)
-        if name == "yangcheck":
-            sys.modules.setdefault("ansible_collections.lispnet.lisp.tests.support.shared", loaded["shared"])
-        spec.loader.exec_module(module)
-        loaded[name] = module
-    return loaded["shared"], loaded["yangcheck"]
-
-
-SHARED, YANGCHECK = _load_support()
+SHARED, YANGCHECK = support("shared"), support("yangcheck")
 
 
 @pytest.fixture(scope="module")

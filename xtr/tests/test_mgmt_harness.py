@@ -8,18 +8,16 @@ echo results for `ping` (which otherwise needs a second router to answer).
 """
 
 import asyncio
-import importlib.util
-import pathlib
 import random
 import socket
-import sys
 import threading
 
 from lispxtr import config as cfg
 from lispxtr.core.router import Router
 from lispxtr.node import Node
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from .conftest import support
+
 USER, PASSWORD, SECRET = "admin", "s3cret-Admin", "en4ble-Secret"
 OPER_USER, OPER_PASSWORD = "oper", "0per-Pass"
 
@@ -172,26 +170,9 @@ def free_address(second_octet, cli_port=2022, netconf_port=2830):
 
 def yangcheck():
     """tests/support/yangcheck.py of the repository (the `tests` package name is taken here)."""
-    name = "lispnet_support_yangcheck"
-    if name in sys.modules:
-        return sys.modules[name]
-    shared = _load("lispnet_support_shared", ROOT / "tests" / "support" / "shared.py")
-    # yangcheck imports shared_dir from one of two package paths; point the first one at the file.
-    sys.modules.setdefault("ansible_collections.lispnet.lisp.tests.support.shared", shared)
-    return _load(name, ROOT / "tests" / "support" / "yangcheck.py")
-
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return support("yangcheck")
 
 
 def yang_dir():
     """The Cisco YANG models (fails in CI, skips elsewhere when absent: tests/support/shared.py)."""
-    shared = sys.modules.get("lispnet_support_shared") or _load(
-        "lispnet_support_shared", ROOT / "tests" / "support" / "shared.py"
-    )
-    return str(shared.require("yang", "iosxe-1791"))
+    return str(support("shared").require("yang", "iosxe-1791"))
