@@ -22,13 +22,13 @@ def address(text: str):
     return Ipv6(text) if ":" in text else Ipv4(text)
 
 
-_MASK4 = [((1 << n) - 1) << (32 - n) for n in range(33)]
+MASK4 = [((1 << n) - 1) << (32 - n) for n in range(33)]
 
 
 def eid_prefix(eid, mask_len: int) -> EidPrefix | None:
     """``EidPrefix`` of a wire EID (plain or instance-id LCAF); None for other families."""
     if isinstance(eid, Ipv4) and mask_len <= 32:  # the common case, kept short: it is on the MS hot path
-        return EidPrefix(0, "ipv4", int.from_bytes(eid.packed, "big") & _MASK4[mask_len], mask_len)
+        return EidPrefix(0, "ipv4", int.from_bytes(eid.packed, "big") & MASK4[mask_len], mask_len)
     iid = 0
     if isinstance(eid, InstanceId):
         iid, eid = eid.iid, eid.address

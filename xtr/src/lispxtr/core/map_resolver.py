@@ -20,6 +20,16 @@ class MapResolver:
         self.counters["map_resolver_requests"] += 1
         if self.map_server is not None:
             return self.map_server.handle_request(request, ecm_data, reply_port, now)
+        return self._forward(ecm_data)
+
+    def resolve(self, p, itr: str, nonce: int, ecm_data: bytes, reply_port: int) -> list[Send]:
+        """``handle_request`` for a request read by ``wire.ecm.map_request_view``."""
+        self.counters["map_resolver_requests"] += 1
+        if self.map_server is not None:
+            return self.map_server.answer(p, itr, nonce, ecm_data, reply_port)
+        return self._forward(ecm_data)
+
+    def _forward(self, ecm_data: bytes) -> list[Send]:
         if self.forward_to:
             # RFC 9301 §8.4: hand the request on towards the mapping system, unchanged (the
             # answer goes straight to the ITR-RLOC in it).

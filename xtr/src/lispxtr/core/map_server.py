@@ -284,13 +284,18 @@ class MapServer:
         """A Map-Request that arrived in ECM ``ecm_data`` (RFC 9301 §8.3). ``reply_port`` is the
         inner UDP source port: where a Map-Reply to the ITR goes."""
         c = self.counters
-        c["map_request_in"] += 1
         if not request.eid_records:
+            c["map_request_in"] += 1
             c.bump("map_request_dropped")
             return []
         eid, mask_len = request.eid_records[0]
-        p = eid_prefix(eid, mask_len)
-        itr = _itr_rloc(request)
+        return self.answer(eid_prefix(eid, mask_len), _itr_rloc(request), request.nonce, ecm_data, reply_port)
+
+    def answer(self, p: EidPrefix | None, itr: str | None, nonce: int, ecm_data: bytes, reply_port: int) -> list[Send]:
+        """The answer to a Map-Request for ``p`` from ITR-RLOC ``itr`` (the decoded request's first
+        EID record and ITR-RLOC, or ``wire.ecm.map_request_view``'s)."""
+        c = self.counters
+        c["map_request_in"] += 1
         if p is None or itr is None:  # RFC 9301 §5.3: no usable ITR-RLOC -> drop
             c.bump("map_request_dropped")
             return []
@@ -302,7 +307,7 @@ class MapServer:
                 if etr.proxy_reply:  # RFC 9301 §8.3: answer on the ETR's behalf, not authoritative
                     c["map_reply_proxy"] += 1
                     # the Map-Reply of MapReply(nonce, (record,)).encode(), its record encoded once
-                    data = _REPLY_HEADER.pack(_MAP_REPLY_ONE_RECORD, request.nonce) + etr.reply_record
+                    data = _REPLY_HEADER.pack(_MAP_REPLY_ONE_RECORD, nonce) + etr.reply_record
                     return [Send(data, (self.rloc, CONTROL_PORT), (itr, reply_port))]
             etr = reg.latest()
             c.bump("map_request_forwarded")  # RFC 9301 §8.3: re-encapsulate to a registered ETR
@@ -318,7 +323,7 @@ class MapServer:
             if len(self._negative_records) >= 65536:
                 self._negative_records.clear()
             record = self._negative_records[(neg, ttl)] = make_record(neg, (), ttl, action=ACTION_NATIVE).encode()
-        data = _REPLY_HEADER.pack(_MAP_REPLY_ONE_RECORD, request.nonce) + record
+        data = _REPLY_HEADER.pack(_MAP_REPLY_ONE_RECORD, nonce) + record
         return [Send(data, (self.rloc, CONTROL_PORT), (itr, reply_port))]
 
     def non_eid_prefix(self, p: EidPrefix) -> EidPrefix:

@@ -14,7 +14,7 @@ import copy
 import hashlib
 import random
 
-from ..wire.ecm import EncapsulatedControl
+from ..wire.ecm import EncapsulatedControl, map_request_view
 from ..wire.errors import LispWireError
 from ..wire.data import DataHeader
 from ..wire.map_notify import MapNotify
@@ -24,7 +24,7 @@ from ..wire.map_reply import MapReply
 from ..wire.map_request import MapRequest
 from ..wire.message import decode_control
 from . import packets
-from .codec import eid_prefix
+from .codec import MASK4, eid_prefix
 from .etr import DatabaseMapping, Etr, MapServerPeer
 from .itr import Itr
 from .map_cache import ACTION_DROP, ACTION_NATIVE, ACTION_SEND_MAP_REQUEST, MapCache
@@ -62,6 +62,9 @@ def _merged_service(services: dict):
     merged.use_petr = {**second.use_petr, **first.use_petr}
     merged.proxy_itr = list(dict.fromkeys(list(first.proxy_itr) + list(second.proxy_itr)))
     return merged
+
+
+_ECM_FIRST = frozenset(bytes([b]) for b in range(0x80, 0x88))  # ECM (type 8) first bytes with the S bit (0x08) clear
 
 
 class Router:
@@ -245,6 +248,10 @@ class Router:
         return out
 
     def _receive_control(self, data: bytes, src, now: float) -> list[Send]:
+        if data[:1] in _ECM_FIRST and self.etr is None:  # an MR/MS: try the common ECM Map-Request
+            view = map_request_view(data)
+            if view is not None:
+                return self._ecm_view(view, data)
         c = self.counters
         msg = decode_control(data)
         kind = type(msg)
@@ -297,6 +304,17 @@ class Router:
             return self.map_server.handle_request(request, data, sport, now)
         if etr is not None:  # not (or no longer) one of our EIDs: the ETR drops and counts it
             return etr.handle_request(request, sport, now)
+        self.counters.bump("map_request_dropped")
+        return []
+
+    def _ecm_view(self, view: tuple, data: bytes) -> list[Send]:
+        """``_ecm_request`` of a router without an ETR, for a request ``map_request_view`` read."""
+        sport, nonce, itr, eid, mask_len = view
+        p = EidPrefix(0, "ipv4", eid & MASK4[mask_len], mask_len)
+        if self.map_resolver is not None:
+            return self.map_resolver.resolve(p, itr, nonce, data, sport)
+        if self.map_server is not None:
+            return self.map_server.answer(p, itr, nonce, data, sport)
         self.counters.bump("map_request_dropped")
         return []
 

@@ -6,7 +6,7 @@ import struct
 from dataclasses import dataclass, field
 
 from .errors import LispWireError
-from .ip import build_udp, parse_udp
+from .ip import PROTO_UDP, _ntop, build_udp, checksum, parse_udp
 from .message import TYPE_ECM, Message, maker, register
 
 _HEADER = struct.Struct("!B3x")
@@ -72,3 +72,48 @@ class EncapsulatedControl(Message):
 
 
 _make = maker(EncapsulatedControl)
+
+
+# -- the common ECM Map-Request, read in one step ---------------------------------------------------
+# An ITR's Encapsulated Map-Request is nearly always the same 60 or 64 bytes (RFC 9301 §5.8 ECM
+# header, a 20-byte IPv4 header, UDP, then a Map-Request (§5.2) with an IPv4 or no source EID, one
+# IPv4 ITR-RLOC and one IPv4 EID record). ``map_request_view`` reads exactly that shape with one
+# unpack and the two checksums, for the Map-Resolver/Map-Server hot path; anything else, and any
+# packet of that shape that ``decode_control`` would refuse, gives None so that the caller takes
+# the general decoder (and its precise error). tests/test_wire_fast_view.py holds the two to the
+# same answers.
+_VIEW64 = struct.Struct("!B3xBBHHHBBH4s4sHHHHBBBBQH4sH4sBBH4s")  # source EID AFI 1
+_VIEW60 = struct.Struct("!B3xBBHHHBBH4s4sHHHHBBBBQHH4sBBH4s")  # source EID AFI 0
+_PSEUDO_TAIL = struct.Struct("!xBH")
+
+
+def map_request_view(data: bytes):
+    """``(reply_port, nonce, itr_rloc, eid, mask_len)`` of a well-formed common-shape ECM
+    Map-Request (``eid`` an IPv4 address as an int, ``itr_rloc`` text), else None.
+
+    The checks are those of ``EncapsulatedControl.unwrap`` and ``MapRequest.decode``: inner IPv4
+    without options or fragments, total and UDP lengths matching the bytes, the IPv4 header
+    checksum and a non-zero UDP checksum right; Map-Request type 1 without a Map-Reply record (M),
+    IRC 0, one record, mask length <= 32, nothing after it."""
+    size = len(data)
+    if size == 64:
+        (ecm, vihl, _tos, total, _ident, frag, _ttl, proto, _csum, src, dst, sport, _dport, ulen, ucsum,
+         b0, _b1, b2, count, nonce, src_afi, _src_eid, rloc_afi, rloc, _rsvd, mask_len, eid_afi, eid) = _VIEW64.unpack(data)
+        if src_afi != 1:
+            return None
+    elif size == 60:
+        (ecm, vihl, _tos, total, _ident, frag, _ttl, proto, _csum, src, dst, sport, _dport, ulen, ucsum,
+         b0, _b1, b2, count, nonce, src_afi, rloc_afi, rloc, _rsvd, mask_len, eid_afi, eid) = _VIEW60.unpack(data)
+        if src_afi != 0:
+            return None
+    else:
+        return None
+    if (ecm & 0xF8 != 0x80 or vihl != 0x45 or total != size - 4 or proto != PROTO_UDP or frag & 0x3FFF
+            or ulen != size - 24 or b0 & 0xF4 != 0x10 or b2 & 0x1F or count != 1 or rloc_afi != 1
+            or eid_afi != 1 or mask_len > 32):
+        return None
+    if checksum(data[4:24]) != 0:
+        return None
+    if ucsum and checksum(src + dst + _PSEUDO_TAIL.pack(PROTO_UDP, ulen) + data[24:]) != 0:
+        return None
+    return sport, nonce, _ntop(rloc), int.from_bytes(eid, "big"), mask_len
