@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import gc
 import json
 import logging
 import os
@@ -42,6 +43,10 @@ _MAX_EPHEMERAL_SOCKETS = 64
 _MIN_TIMER_DELAY = 0.005
 _BATCH = 64  # datagrams read per event-loop wake-up, then the loop runs its other work
 _MAX_DATAGRAM = 65536  # any UDP payload (no jumbograms)
+# Receive buffer asked for on the LISP ports. With Linux's default (~208 KB, a few hundred small
+# datagrams) a burst of Map-Requests arriving while the process is off the CPU for some ms is
+# dropped by the kernel; 4 MB holds several thousand. The kernel caps it at net.core.rmem_max.
+_RCVBUF = 4 << 20
 
 
 class StartupConfigError(Exception):
@@ -110,21 +115,24 @@ class _Endpoint(asyncio.DatagramProtocol):
 
     def datagram_received(self, data, addr):
         node = self.node
-        port = self.port
-        node.receive_one(data, (addr[0], addr[1]), port)
+        dst = (node.address, self.port)
+        now = node.now()  # one reading per batch: the batch is read within a few ms
+        node.receive_one(data, addr[:2], dst, now)  # an IPv6 socket gives four items; the router keys on two
         sock = self.sock
         if sock is not None:
+            recvfrom = sock.recvfrom
+            receive_one = node.receive_one
             budget = _BATCH - 1
             while budget > 0:
                 budget -= 1
                 try:
-                    data, addr = sock.recvfrom(_MAX_DATAGRAM)
+                    data, addr = recvfrom(_MAX_DATAGRAM)
                 except (BlockingIOError, InterruptedError):
                     break
                 except OSError as exc:
                     self.error_received(exc)
                     break
-                node.receive_one(data, (addr[0], addr[1]), port)
+                receive_one(data, addr if len(addr) == 2 else addr[:2], dst, now)
         node.after_receive()
 
     def error_received(self, exc):  # ICMP port unreachable from a peer that is down, etc.
@@ -275,6 +283,7 @@ class Node:
                 sock = socket.socket(socket.AF_INET6 if ":" in self.address else socket.AF_INET, socket.SOCK_DGRAM)
                 try:
                     sock.setblocking(False)
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
                     sock.bind((self.address, port))
                 except BaseException:
                     sock.close()
@@ -292,6 +301,11 @@ class Node:
             await self.stop()
             raise
         self._reschedule()
+        # What lives as long as the router (code, config tree, sites) leaves the collector's
+        # generations: a full collection would otherwise walk it all and stop the LISP ports for
+        # tens of ms with thousands of sites. Reference counting still frees everything as before.
+        gc.collect()
+        gc.freeze()
         atomic_write(self.pid_path, "%d\n" % os.getpid(), 0o644)
         LOG.info("%s: up on %s (LISP UDP %d/%d, SSH CLI %d, NETCONF %d)", self.hostname, self.address,
                  CONTROL_PORT, DATA_PORT, self.cli_port, self.netconf_port)
@@ -342,29 +356,30 @@ class Node:
 
     # -- datagrams -----------------------------------------------------------------------------
     def datagram_received(self, data: bytes, src: tuple[str, int], port: int) -> None:
-        self.receive_one(data, src, port)
+        self.receive_one(data, src, (self.address, port), self.now())
         self.after_receive()
 
-    def receive_one(self, data: bytes, src: tuple[str, int], port: int) -> None:
+    def receive_one(self, data: bytes, src: tuple[str, int], dst: tuple[str, int], now: float) -> None:
         """One datagram to the router and its sends out; ``after_receive`` once after a batch."""
-        dst = (self.address, port)
         if self._pcap is not None:
             self._pcap.write_udp(src, dst, data)
         counters = self.router.counters
         before = counters.get("malformed_dropped", 0) + counters.get("data_malformed_dropped", 0)
         try:
-            out = self.router.receive(data, src, dst, self.now())
+            out = self.router.receive(data, src, dst, now)
         except Exception:  # the router promises not to raise; a bug must not kill the node
             self.internal_errors += 1
-            LOG.exception("%s: internal error on a datagram from %s:%d", self.hostname, *src)
+            LOG.exception("%s: internal error on a datagram from %s:%d", self.hostname, src[0], src[1])
             return
-        after = counters.get("malformed_dropped", 0) + counters.get("data_malformed_dropped", 0)
-        if after != before:
+        if counters.get("malformed_dropped", 0) + counters.get("data_malformed_dropped", 0) != before:
             self.malformed += 1
             if self.malformed <= 10 or self.malformed % 1000 == 0:
                 LOG.warning("%s: malformed LISP packet from %s:%d to port %d dropped (%d so far)",
-                            self.hostname, src[0], src[1], port, self.malformed)
-        self._send_all(out)
+                            self.hostname, src[0], src[1], dst[1], self.malformed)
+        if out:
+            send = self._send
+            for item in out:
+                send(item)
 
     def after_receive(self) -> None:
         self._deliver_events()
