@@ -15,6 +15,9 @@ ECHO_REPLY = 0
 ECHO_REQUEST = 8
 _IP = struct.Struct("!BBHHHBBH4s4s")
 _ICMP_ECHO = struct.Struct("!BBHHH")
+_LISP = 8  # RFC 9300 §5.3: the LISP data header before the inner packet
+ipv4_text = socket.inet_ntoa  # 4 address bytes -> dotted text (what ``parse_ipv4`` gives), for the fast path
+_SOURCE = struct.Struct("!20xI")  # the inner IPv4 source address of a LISP data packet, as an int
 
 
 def checksum(data: bytes) -> int:
@@ -75,3 +78,57 @@ def parse_icmp_echo(payload: bytes) -> IcmpEcho | None:
     if kind not in (ECHO_REQUEST, ECHO_REPLY) or code != 0:
         return None
     return IcmpEcho(kind, ident, seq, payload[8:])
+
+
+# -- the echo fast path: an ICMP echo request inside a LISP data packet, answered from its bytes --
+# What the fast path reads of a LISP data packet (RFC 9300 §5.3: 8-byte header first): IPv4
+# (RFC 791) version and IHL, Total Length, flags and Fragment Offset, protocol, source, destination;
+# ICMP (RFC 792) type, code, checksum and sequence number.
+_ECHO_REQUEST = struct.Struct("!8xBxH2xHxBxx4s4sBBHxxH")
+# The echo reply ``icmp_echo`` builds, up to its payload: IPv4 header (version 4 IHL 5 and TOS 0,
+# Total Length, Identification, flags and Fragment Offset 0, TTL 64 and protocol ICMP, header
+# checksum, source, destination), then ICMP type 0 and code 0, checksum.
+_ECHO_REPLY = struct.Struct("!HHHHHH4s4sHH")
+_VERSION_IHL = 0x45 << 8  # with TOS 0
+_TTL_ICMP = (64 << 8) | ICMP
+_from_bytes = int.from_bytes
+
+
+def echo_reply(data: bytes) -> bytes | None:
+    """The echo reply ``icmp_echo`` would build, byte for byte, for the ICMP echo request inside the
+    LISP data packet ``data``, built from the request's bytes; None unless the inner packet is an
+    intact echo request with a 20-byte header and not a fragment (the caller then takes its general
+    path, ``parse_ipv4`` and ``parse_icmp_echo``). Intact means what those two check: Total Length
+    from 28 (header and echo header) to the bytes there are (any after it are padding), header
+    checksum and ICMP checksum right, code 0."""
+    if not isinstance(data, bytes) or len(data) < _ECHO_REQUEST.size:  # another buffer type: the general path copies it
+        return None
+    vihl, total, fragment, proto, peer, host, kind, code, check, seq = _ECHO_REQUEST.unpack_from(data)
+    # RFC 791: the More Fragments flag (0x2000) or a Fragment Offset makes it a fragment
+    if vihl != 0x45 or proto != ICMP or kind != ECHO_REQUEST or code or fragment & 0x3FFF or not 28 <= total <= len(data) - _LISP:
+        return None
+    end = _LISP + total
+    # RFC 1071: a header or message is intact when the one's complement sum of its 16-bit words,
+    # checksum included, is 0 modulo 0xFFFF (``checksum`` gives 0) and it is not all zeros (its
+    # first byte is 0x45 or 8 here). An odd-length ICMP message is summed without its pad byte:
+    # x * 256 and x are 0 modulo 0xFFFF together, 256 being prime to 0xFFFF.
+    if _from_bytes(data[8:28]) % 0xFFFF or _from_bytes(data[28:end]) % 0xFFFF:
+        return None
+    # RFC 1624 §3 (eqn. 3): HC' = ~(~HC + ~m + m'). The word m = 0x0800 (type 8, code 0) becomes
+    # m' = 0x0000, so HC' = HC + 0x0800 in one's complement arithmetic, i.e. modulo 0xFFFF. A result
+    # of 0 is written as ``checksum`` writes it: 0, or 0xFFFF when the whole message is zeros.
+    check = (check + 0x0800) % 0xFFFF
+    if not check and not any(data[32:end]):
+        check = 0xFFFF
+    # RFC 791 header checksum of the new header (Identification = the sequence number, as
+    # ``icmp_echo`` sets it): its words summed modulo 0xFFFF (2**16 is 1 modulo 0xFFFF, so the 8
+    # address bytes sum as one integer), complemented; never written as 0xFFFF (byte 0 is 0x45)
+    rest = (_VERSION_IHL + total + seq + _TTL_ICMP + _from_bytes(data[20:28])) % 0xFFFF
+    return _ECHO_REPLY.pack(_VERSION_IHL, total, seq, 0, _TTL_ICMP, 0xFFFF - rest if rest else 0, host, peer,
+                            0, check) + data[32:end]
+
+
+def source_int(data: bytes) -> int:
+    """The inner IPv4 source address of a LISP data packet ``echo_reply`` accepted, as an int
+    (what ``prefix.addr_to_int`` gives for its text)."""
+    return _SOURCE.unpack_from(data)[0]
