@@ -7,8 +7,10 @@ users and as a second, independent reader in the tests); these hand-written read
 same facts (``tests/unit/plugins/plugin_utils/facts/test_ttp_equivalence.py`` checks it on every
 recorded and hand-written output) and are what the facts path uses, being several times faster
 than TTP (``bench/facts_parse.py``). The map-cache reader, the one that meets 100,000-entry
-outputs, builds the facts entries directly; the others produce raw text records for the builders
-of ``normalise.py``, which the TTP reader shares.
+outputs, builds the facts entries directly, from one regex split of the whole output with the
+general line reader for whatever the split leaves (``parse_cli(..., fast=False)`` reads with the
+general reader alone; the tests check that both give the same facts); the others produce raw text
+records for the builders of ``normalise.py``, which the TTP reader shares.
 
 Both output generations are read: the IOS 15.x / early IOS-XE ``show ip lisp ...`` family and
 16.x/17.x ``show lisp [all] instance-id N ipv4|ipv6 ...`` with ``Output for router lisp N``
@@ -115,24 +117,29 @@ def _entry_detail(entry, line):
             entry["state"] = stripped[7:].split(",")[0].strip() or None
 
 
-def read_map_cache(text, context=None):
-    """``show ip lisp map-cache`` / ``show lisp [all] instance-id N ipv4|ipv6 map-cache [P]``
-    -> facts entries (the schema of ``normalise.build_map_cache``, built here directly).
+class _MapCacheRead:
+    """What the map-cache reader carries from line to line: the instance and address family of the
+    current ``LISP ... Mapping Cache`` header, the entry whose sub-lines follow, the entries read."""
 
-    This is the path a 100,000-entry map-cache takes (bench/facts_parse.py), so it is one plain
-    loop over the lines with the cheapest test first and no call per line that can be avoided;
-    the TTP templates read the same lines (a locator row is recognised by its Pri/Wgt column
-    wherever it is indented)."""
-    context = context or {}
-    iid = nz.to_int(context.get("iid"))
-    afi_text = context.get("afi")
-    afi = nz.norm_afi(afi_text) if afi_text else None
+    __slots__ = ("iid", "afi", "entry", "entries")
+
+    def __init__(self, iid, afi):
+        self.iid = iid
+        self.afi = afi
+        self.entry = None
+        self.entries = []
+
+
+def _map_cache_lines(read, lines):
+    """The general map-cache reader: any line of any output generation, one at a time.
+
+    A locator row is recognised by its Pri/Wgt column wherever it is indented (the TTP templates
+    read the same lines)."""
+    iid, afi, entry = read.iid, read.afi, read.entry
+    locators = entry["locators"] if entry is not None else None
     cache = DURATION_CACHE
-    entries = []
-    append = entries.append
-    entry = None
-    locators = None
-    for line in dedent(text).split("\n"):
+    append = read.entries.append
+    for line in lines:
         if not line:
             continue
         if line[0] != " ":
@@ -204,7 +211,163 @@ def read_map_cache(text, context=None):
                 continue
         if fields and fields[0] in ("Negative", "action:", "State:"):
             _entry_detail(entry, line)
-    return entries
+    read.iid, read.afi, read.entry = iid, afi, entry
+
+
+# The entry block nearly every map-cache line belongs to, in the one form IOS 15.x and IOS-XE
+# 16.x/17.x print it: the entry line, then either the negative-entry line or the locator column
+# header and the locator rows (two-space indented, first column a digit), the first four columns
+# of the first row apart. What it does not match is left to _map_cache_lines, in order and with
+# the same state, so it only has to match a subset of the lines that reader reads, and read them
+# the same way (columns of printable ASCII between spaces are what str.split() gives).
+_MC_ENTRY = re.compile(
+    r"^([0-9A-Fa-f][0-9A-Fa-f.:/]*+), uptime: ([0-9a-z:]++), expires: ([0-9a-z:]++),"
+    r" via ([a-z-]++(?: [a-z-]++)*+)(?:, ([a-z-]++))?[ \r]*+\n"
+    r"(?:  Negative cache entry, action: ([a-z-]++)[ \r]*+\n"
+    r"|  L[^\n]*+\n"
+    r"(?:  ([0-9][!-~]*+) ++([!-~]++) ++([!-~]++) ++([!-~]++)(?=[ \r\n])[^\n]*+\n((?:  [0-9][^\n]*+\n)*+))?)?",
+    re.MULTILINE)
+_MC_STEP = 12  # _MC_ENTRY.split(): the text before the first block, then per block 11 groups and the text after it
+_PRI_WGT = {}  # 'Pri/Wgt' column text -> (priority, weight), or None when it is not one
+_MISSING = object()
+
+
+def _pri_wgt_ints(token):
+    """'10/50' -> (10, 50), with the tests _map_cache_lines applies; anything else -> None."""
+    pri, sep, wgt = token.partition("/")
+    value = (int(pri), int(wgt)) if sep and pri.isdigit() and wgt.isdigit() else None
+    if len(_PRI_WGT) < 4096:
+        _PRI_WGT[token] = value
+    return value
+
+
+def _locator_rows(rows):
+    """Locator rows of one entry (two-space indented, starting with a digit) -> facts locators.
+
+    _map_cache_lines takes such a line for a locator when its fourth column is Pri/Wgt digits and
+    does nothing with it otherwise (its first column is no sub-line keyword): the same here."""
+    locators = []
+    for row in rows:
+        fields = row.split()
+        if len(fields) >= 4:
+            locator = _locator(fields[0], fields[1], fields[2], fields[3])
+            if locator is not None:
+                locators.append(locator)
+    return locators
+
+
+def _locator(address, uptime, state, pw_text):
+    pw = _PRI_WGT.get(pw_text, _MISSING)
+    if pw is _MISSING:
+        pw = _pri_wgt_ints(pw_text)
+    if pw is None:
+        return None
+    return {
+        "address": nz.norm_address(address) if ":" in address else address,
+        "state": state,
+        "priority": pw[0],
+        "weight": pw[1],
+        "uptime": duration(uptime),
+    }
+
+
+def _map_cache_blocks(read, parts, start, stop):
+    """Blocks start..stop-1 of ``_MC_ENTRY.split(text)`` -> facts entries, appended to read (the
+    values _map_cache_lines gives for the same lines)."""
+    step = _MC_STEP
+    cache = DURATION_CACHE
+    missing = _MISSING
+    pw_get = _PRI_WGT.get
+    afi = read.afi
+    # every entry starts as a copy of this one (a dict copy is cheaper than a ten-key literal)
+    template = {"instance_id": read.iid, "afi": afi, "prefix": None, "negative": False, "action": None,
+                "uptime": None, "expires": None, "via": None, "state": None, "locators": None}
+    append = read.entries.append
+    entry = None
+    blocks = iter(parts[step * start + 1:step * stop + 1])
+    for prefix, up, exp, via, state, action, address, loc_up, loc_state, pw_text, more, _gap in zip(*[blocks] * step):
+        entry = template.copy()
+        if ":" in prefix:
+            prefix = nz.norm_prefix(prefix)
+        entry["prefix"] = prefix
+        if not afi:
+            entry["afi"] = nz.norm_afi(None, prefix)
+        if action is not None:
+            entry["negative"] = True
+            entry["action"] = action
+        try:
+            uptime = cache[up]
+        except KeyError:
+            uptime = duration(up)
+        entry["uptime"] = uptime
+        try:
+            entry["expires"] = cache[exp]
+        except KeyError:
+            entry["expires"] = duration(exp)
+        entry["via"] = via.replace(" ", "-") if " " in via else via
+        entry["state"] = state
+        entry["locators"] = locators = []
+        if address is not None:
+            pw = pw_get(pw_text, missing)
+            if pw is missing:
+                pw = _pri_wgt_ints(pw_text)
+            if pw is not None:
+                if loc_up == up:  # as a rule, the locator came with the entry
+                    loc_uptime = uptime
+                else:
+                    try:
+                        loc_uptime = cache[loc_up]
+                    except KeyError:
+                        loc_uptime = duration(loc_up)
+                locators.append({
+                    "address": nz.norm_address(address) if ":" in address else address,
+                    "state": loc_state,
+                    "priority": pw[0],
+                    "weight": pw[1],
+                    "uptime": loc_uptime,
+                })
+            if more:
+                locators.extend(_locator_rows(more[:-1].split("\n")))
+        append(entry)
+    if entry is not None:
+        read.entry = entry
+
+
+def read_map_cache(text, context=None, fast=True):
+    """``show ip lisp map-cache`` / ``show lisp [all] instance-id N ipv4|ipv6 map-cache [P]``
+    -> facts entries (the schema of ``normalise.build_map_cache``, built here directly).
+
+    This is the path a 100,000-entry map-cache takes (bench/facts_parse.py). One regex split
+    (``_MC_ENTRY``) cuts the output into entry blocks of the common form, so the per-line loop runs
+    in C; whatever lies between blocks (banners, headers, prompts, the rare sub-lines, other
+    indentation) goes through the general line reader, in order and with the same state.
+    ``fast=False`` reads every line with the general reader (the tests check that both give the
+    same facts); an output the fast path raises an error on is read again by the general reader,
+    so that the error is the one it gives."""
+    context = context or {}
+    afi_text = context.get("afi")
+    iid, afi = nz.to_int(context.get("iid")), nz.norm_afi(afi_text) if afi_text else None
+    text = dedent(text)
+    if fast:
+        read = _MapCacheRead(iid, afi)
+        try:
+            parts = _MC_ENTRY.split(text)
+            _map_cache_lines(read, parts[0].split("\n"))
+            gaps = parts[_MC_STEP::_MC_STEP]
+            start = 0
+            if any(gaps):
+                for block, gap in enumerate(gaps):
+                    if gap:
+                        _map_cache_blocks(read, parts, start, block + 1)
+                        _map_cache_lines(read, gap.split("\n"))
+                        start = block + 1
+            _map_cache_blocks(read, parts, start, len(gaps))
+            return read.entries
+        except ValueError:
+            pass
+    read = _MapCacheRead(iid, afi)
+    _map_cache_lines(read, text.split("\n"))
+    return read.entries
 
 
 # --------------------------------------------------------------------------- database
@@ -291,10 +454,10 @@ def read_sessions(text, context=None):
 
 
 # --------------------------------------------------------------------------- sites
-def read_site_table(text):
-    """``show lisp site`` / ``show lisp all site`` / ``... server`` table -> raw rows
-    ``{site, last, up, who, iid, prefix}`` (a row whose columns wrapped onto a second line is
-    joined; the site name is carried down to the rows under it)."""
+def site_table_rows(text):
+    """``show lisp site`` / ``show lisp all site`` / ``... server`` table -> rows
+    ``(site, last, up, who, iid, prefix)`` as printed (a row whose columns wrapped onto a second
+    line is joined; the site name is carried down to the rows under it)."""
     rows = []
     append = rows.append
     site = None
@@ -306,25 +469,29 @@ def read_site_table(text):
         count = len(fields)
         if pending is not None:
             if count == 2 and fields[0].isdigit() and line[0] == " ":
-                pending["iid"], pending["prefix"] = fields
-                append(pending)
+                append(pending + tuple(fields))
             pending = None
             continue
         if line[0] == " ":
             if count == 5 and site and fields[3].isdigit() and fields[1].rstrip("#*") in ("yes", "no"):
-                append({"site": site, "last": fields[0], "up": fields[1], "who": fields[2],
-                        "iid": fields[3], "prefix": fields[4]})
+                append((site, fields[0], fields[1], fields[2], fields[3], fields[4]))
             elif count == 3 and site and fields[1].rstrip("#*") in ("yes", "no"):
-                pending = {"site": site, "last": fields[0], "up": fields[1], "who": fields[2], "iid": None, "prefix": None}
+                pending = (site, fields[0], fields[1], fields[2])
             continue
         if count == 6 and fields[4].isdigit() and fields[2].rstrip("#*") in ("yes", "no"):
             site = fields[0]
-            append({"site": site, "last": fields[1], "up": fields[2], "who": fields[3],
-                    "iid": fields[4], "prefix": fields[5]})
+            append(tuple(fields))
         elif count == 4 and fields[2].rstrip("#*") in ("yes", "no"):
             site = fields[0]
-            pending = {"site": site, "last": fields[1], "up": fields[2], "who": fields[3], "iid": None, "prefix": None}
+            pending = tuple(fields)
     return rows
+
+
+def read_site_table(text):
+    """``show lisp site`` table -> raw rows ``{site, last, up, who, iid, prefix}`` (dicts, as the
+    TTP reader gives them)."""
+    keys = ("site", "last", "up", "who", "iid", "prefix")
+    return [dict(zip(keys, row)) for row in site_table_rows(text)]
 
 
 _EID_PREFIX = re.compile(r"^EID-prefix:\s+(\S+)(?:\s+instance-id\s+(\d+))?")
@@ -515,10 +682,12 @@ class FactsBuilder:
         self.seen.add("sessions")
         self.sessions.extend(nz.build_session(raw) for raw in raws)
 
-    def add_sites(self, rows=(), details=(), summary=()):
+    def add_sites(self, rows=(), details=(), summary=(), table=()):
+        """rows: raw dict rows (the TTP reader); table: (site, last, up, who, iid, prefix) rows."""
         self.seen.add("sites")
         for row in rows:
             self.sites.add_row(row)
+        self.sites.add_rows(table)
         for detail in details:
             self.sites.add_detail(detail)
         for row in summary:
@@ -561,10 +730,10 @@ def _dedupe(entries, keys):
     return out
 
 
-def feed(builder, family, context, text, cmd=""):
-    """Read one output of a known family into the builder."""
+def feed(builder, family, context, text, cmd="", fast=True):
+    """Read one output of a known family into the builder (``fast``: see ``parse_cli``)."""
     if family == "map_cache":
-        builder.add_map_cache(entries=read_map_cache(text, context))
+        builder.add_map_cache(entries=read_map_cache(text, context, fast))
     elif family == "database":
         builder.add_database(read_database(text, context))
     elif family == "sessions":
@@ -573,7 +742,7 @@ def feed(builder, family, context, text, cmd=""):
         if " summary" in cmd:
             builder.add_sites(summary=read_site_summary(text))
         else:
-            builder.add_sites(rows=read_site_table(text), details=read_site_detail(text))
+            builder.add_sites(table=site_table_rows(text), details=read_site_detail(text))
     elif family == "services":
         afi = service_afi(context)
         if cmd.endswith(" summary"):
@@ -598,11 +767,13 @@ def _collector_paused():
             gc.enable()
 
 
-def parse_cli(outputs):
+def parse_cli(outputs, fast=True):
     """``{command: output text}`` -> ``lisp`` facts (only the families present in ``outputs``).
 
     Unknown commands are ignored; ``unparsed_commands(outputs)`` names them. ``config`` needs the
     CLI codec and is added by ``gather.build_facts``; here the running-config text is skipped.
+    ``fast=False`` reads a map-cache with the general line reader alone, not the regex split of
+    ``read_map_cache``: the same facts, slower (the tests compare both).
     """
     builder = FactsBuilder()
     with _collector_paused():
@@ -610,7 +781,7 @@ def parse_cli(outputs):
             family, context = classify(command)
             if family is None or text is None:
                 continue
-            feed(builder, family, context, text, normalise_command(command).lower())
+            feed(builder, family, context, text, normalise_command(command).lower(), fast)
         return builder.facts()
 
 

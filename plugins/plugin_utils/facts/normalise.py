@@ -85,6 +85,14 @@ def split_address_port(text):
     return norm_address(text), None
 
 
+def split_who(text):
+    """The 'Who Last Registered' column of ``show lisp site``: '10.1.64.71:36820' -> (address, port)."""
+    if text.count(":") == 1:  # IPv4 address:port, the common case
+        address, _sep, port = text.partition(":")
+        return address, int(port) if port.isdigit() else None
+    return split_address_port(text)
+
+
 def to_int(text):
     if text is None:
         return None
@@ -264,6 +272,9 @@ def _empty_record(iid, prefix):
     }
 
 
+_TABLE_RECORD = _empty_record(None, None)  # the keys of an EID record, in their order
+
+
 class SiteBuilder:
     """Accumulates site rows (``show lisp site``), site detail blocks (``show lisp site detail`` /
     ``name X`` / ``PREFIX``) and summary rows into one list of sites; later data fills in what
@@ -271,6 +282,8 @@ class SiteBuilder:
 
     def __init__(self):
         self._sites = {}
+        self._records = {}  # (site name, instance ID, prefix) -> EID record
+        self._details = False  # whether a detail block was added (the only source of the error counts)
 
     def _site(self, name):
         site = self._sites.get(name)
@@ -282,15 +295,14 @@ class SiteBuilder:
                 "eid_records": [],
                 "authentication_failures": None,
                 "allowed_locator_mismatches": None,
-                "_index": {},
             }
         return site
 
     def _record(self, site, iid, prefix):
-        key = (iid, prefix)
-        record = site["_index"].get(key)
+        key = (site["name"], iid, prefix)
+        record = self._records.get(key)
         if record is None:
-            record = site["_index"][key] = _empty_record(iid, prefix)
+            record = self._records[key] = _empty_record(iid, prefix)
             site["eid_records"].append(record)
         return record
 
@@ -300,45 +312,70 @@ class SiteBuilder:
             record[key] = value
 
     def add_row(self, raw):
-        """One row of the ``show lisp site`` table (a hot path: 10,000-site tables exist)."""
-        name = raw["site"]
-        site = self._sites.get(name)
-        if site is None:
-            site = self._site(name)
-        iid_text = raw.get("iid")
-        iid = int(iid_text) if iid_text and iid_text.isdigit() else 0
-        prefix = raw.get("prefix") or ""
-        if ":" in prefix:
-            prefix = norm_prefix(prefix)
-        index = site["_index"]
-        record = index.get((iid, prefix))
-        if record is None:
-            record = index[(iid, prefix)] = _empty_record(iid, prefix)
-            site["eid_records"].append(record)
-        up = raw.get("up") or ""
-        if up[:3] in ("yes", "Yes"):
-            record["registered"] = True
-        elif up[:2] in ("no", "No"):
-            record["registered"] = False
-        if record["last_registered"] is None:
-            last = raw.get("last")
-            try:
-                record["last_registered"] = DURATION_CACHE[last]
-            except KeyError:
-                record["last_registered"] = duration(last)
-        who = raw.get("who")
-        if who and who != "--" and record["last_registered_by"] is None:
-            if who.count(":") == 1:  # IPv4 address:port, the common case
-                address, _sep, port = who.partition(":")
-                port = int(port) if port.isdigit() else None
+        """One row of the ``show lisp site`` table, as a dict (the TTP reader)."""
+        self.add_rows(((raw["site"], raw.get("last"), raw.get("up"), raw.get("who"), raw.get("iid"), raw.get("prefix")),))
+
+    def add_rows(self, rows):
+        """Rows of the ``show lisp site`` table as (site, last, up, who, iid, prefix) texts.
+
+        The hot path of a 10,000-site table (bench/facts_parse.py): one loop, no call per row
+        that can be avoided; a new record is a copy of _TABLE_RECORD with the row's values."""
+        sites = self._sites
+        records = self._records
+        cache = DURATION_CACHE
+        template = _TABLE_RECORD
+        for name, last, up, who, iid_text, prefix in rows:
+            site = sites.get(name)
+            if site is None:
+                site = self._site(name)
+            iid = int(iid_text) if iid_text and iid_text.isdigit() else 0
+            prefix = prefix or ""
+            if ":" in prefix:
+                prefix = norm_prefix(prefix)
+            up = up or ""
+            if up[:3] in ("yes", "Yes"):
+                registered = True
+            elif up[:2] in ("no", "No"):
+                registered = False
             else:
-                address, port = split_address_port(who)
-            record["last_registered_by"] = address
-            if record["last_registered_by_port"] is None:
-                record["last_registered_by_port"] = port
+                registered = None
+            key = (name, iid, prefix)
+            record = records.get(key)
+            if record is None:
+                records[key] = record = template.copy()
+                record["instance_id"] = iid
+                record["prefix"] = prefix
+                record["registered"] = registered
+                try:
+                    record["last_registered"] = cache[last]
+                except KeyError:
+                    record["last_registered"] = duration(last)
+                if who and who != "--":
+                    if who.count(":") == 1:  # split_who(), inline: IPv4 address:port
+                        address, _sep, port = who.partition(":")
+                        record["last_registered_by"] = address
+                        record["last_registered_by_port"] = int(port) if port.isdigit() else None
+                    else:
+                        record["last_registered_by"], record["last_registered_by_port"] = split_address_port(who)
+                record["etrs"] = []
+                site["eid_records"].append(record)
+                continue
+            if registered is not None:
+                record["registered"] = registered
+            if record["last_registered"] is None:
+                try:
+                    record["last_registered"] = cache[last]
+                except KeyError:
+                    record["last_registered"] = duration(last)
+            if who and who != "--" and record["last_registered_by"] is None:
+                address, port = split_who(who)
+                record["last_registered_by"] = address
+                if record["last_registered_by_port"] is None:
+                    record["last_registered_by_port"] = port
 
     def add_detail(self, raw):
         """One ``Site name:`` block of the detail output."""
+        self._details = True
         site = self._site(raw["name"])
         if raw.get("description"):
             site["description"] = raw["description"]
@@ -383,21 +420,23 @@ class SiteBuilder:
                 }
 
     def sites(self):
-        out = []
-        for site in self._sites.values():
-            site = dict(site)
-            site.pop("_index")
+        """The sites, their totals worked out from their EID records (each time: they are kept)."""
+        out = list(self._sites.values())
+        details = self._details
+        for site in out:
             records = site["eid_records"]
-            registered = [r["registered"] for r in records if r["registered"] is not None]
-            if registered:
-                site["registered"] = any(registered)
+            registered = [r["registered"] for r in records]
+            if True in registered:
+                site["registered"] = True
+            elif False in registered:
+                site["registered"] = False
             elif site.get("prefix_counts"):
                 site["registered"] = any(c["registered"] for c in site["prefix_counts"].values() if c["registered"])
-            auth = [r["authentication_failures"] for r in records if r["authentication_failures"] is not None]
-            site["authentication_failures"] = sum(auth) if auth else None
-            mism = [r["allowed_locator_mismatches"] for r in records if r["allowed_locator_mismatches"] is not None]
-            site["allowed_locator_mismatches"] = sum(mism) if mism else None
-            out.append(site)
+            if details:
+                auth = [r["authentication_failures"] for r in records if r["authentication_failures"] is not None]
+                site["authentication_failures"] = sum(auth) if auth else None
+                mism = [r["allowed_locator_mismatches"] for r in records if r["allowed_locator_mismatches"] is not None]
+                site["allowed_locator_mismatches"] = sum(mism) if mism else None
         return out
 
 

@@ -32,6 +32,12 @@ class DurationError(ValueError):
 
 
 def _parse(text):
+    if len(text) == 8 and text[2] == ":" and text[5] == ":" and text.isascii():
+        # 'hh:mm:ss', the form of most ages and expiries in a large map-cache: the general
+        # branch below gives the same value, with more steps
+        hours, minutes, seconds = text[:2], text[3:5], text[6:]
+        if hours.isdigit() and minutes.isdigit() and seconds.isdigit():
+            return int(hours) * 3600 + int(minutes) * 60 + int(seconds)
     low = text.strip().lower()
     if low in _NONE_WORDS:
         return None
