@@ -284,6 +284,10 @@ class Node:
                 try:
                     sock.setblocking(False)
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
+                    got = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) // 2  # Linux reports twice the size
+                    if got < _RCVBUF:
+                        LOG.info("%s: UDP %d receive buffer %d KB of the %d KB asked for (raise net.core.rmem_max "
+                                 "to queue longer bursts)", self.hostname, port, got >> 10, _RCVBUF >> 10)
                     sock.bind((self.address, port))
                 except BaseException:
                     sock.close()
