@@ -307,7 +307,9 @@ class Node:
         self._reschedule()
         # What lives as long as the router (code, config tree, sites) leaves the collector's
         # generations: a full collection would otherwise walk it all and stop the LISP ports for
-        # tens of ms with thousands of sites. Reference counting still frees everything as before.
+        # tens of ms with thousands of sites. Reference counting still frees these objects when a
+        # commit replaces them; only a reference cycle among them would now stay, and the config
+        # tree and the roles hold no back-references.
         gc.collect()
         gc.freeze()
         atomic_write(self.pid_path, "%d\n" % os.getpid(), 0o644)
