@@ -189,7 +189,8 @@ def _map_cache_lines(read, lines):
             head = line[2:3]
             if head == "L" or head == "P":  # the 'Locator ...' / 'PETR ...' column headers
                 continue
-            if head == "N" or head == "a" or head == "S":
+            # 'Negative cache entry', 'State:', 'action:' (not an IPv6 locator such as 'a00::1')
+            if head == "N" or head == "S" or (head == "a" and line[2:9] == "action:"):
                 _entry_detail(entry, line)
                 continue
         fields = line.split()

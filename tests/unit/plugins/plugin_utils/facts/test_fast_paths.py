@@ -13,6 +13,7 @@ import pytest
 from ansible_collections.lispnet.lisp.plugins.plugin_utils.facts.cli import classify, parse_cli, read_map_cache
 from ansible_collections.lispnet.lisp.plugins.plugin_utils.facts import times
 from ansible_collections.lispnet.lisp.plugins.plugin_utils.facts.times import DurationError, duration
+from ansible_collections.lispnet.lisp.plugins.plugin_utils.facts.ttp_reader import parse_cli_ttp
 from ansible_collections.lispnet.lisp.tests.unit.plugins.plugin_utils.facts import samples
 
 MAP_CACHE = "show lisp instance-id 0 ipv4 map-cache"
@@ -179,6 +180,20 @@ def test_map_cache_shapes_both_ways(shape):
     for command in (MAP_CACHE, "show ip lisp map-cache", "show lisp instance-id 101 ipv6 map-cache"):
         facts = same_both_ways({command: text})
         assert facts["map_cache"], shape
+
+
+def test_ipv6_locator_starting_with_a_letter():
+    """A locator row such as 'a00::1' is a locator, not an 'action:' line: the fast path, the general
+    reader and the TTP template all read it."""
+    text = ("LISP IPv6 Mapping Cache for LISP 0 EID-table default (IID 0), 1 entries\n\n"
+            "2001:DB8:1::/48, uptime: 00:01:00, expires: 23:59:00, via map-reply, complete\n"
+            "  Locator          Uptime    State      Pri/Wgt     Encap-IID\n"
+            "  a00::1           00:01:00  up          10/50        -\n"
+            "  fd00::2          00:01:00  up          20/50        -\n")
+    command = "show lisp instance-id 0 ipv6 map-cache"
+    facts = same_both_ways({command: text})
+    assert [loc["address"] for loc in facts["map_cache"][0]["locators"]] == ["a00::1", "fd00::2"]
+    assert facts == parse_cli_ttp({command: text})
 
 
 def test_a_bad_duration_raises_the_general_readers_error():
