@@ -212,7 +212,7 @@ class PrefixTable:
     masked address, and with ``index=True`` (IPv4 only) an array index once the table has
     ``INDEX_MIN`` entries (see the module docstring). Values must not be None."""
 
-    __slots__ = ("afi", "_levels", "_lengths", "_by_len", "_count", "_leaves", "_unused", "_indexed", "_index", "_fast",
+    __slots__ = ("afi", "_levels", "_lengths", "_by_len", "_count", "_leaves", "_unused", "_indexed", "_index",
                  "_short", "find")
 
     INDEX_MIN = 256  # an IPv4 table keeps an index from this many entries on, down to half of it
@@ -228,7 +228,6 @@ class PrefixTable:
         self._leaves: list = [None]  # leaf number -> value; leaf 0: no match
         self._unused: list[int] = []  # leaf numbers free for reuse
         self._index: _ArrayIndex | None = None
-        self._fast: tuple | None = None  # the index's ``fast`` while there is one
         self._short: list[tuple[int, dict[int, int]]] = []  # (mask, dict) of the lengths the index leaves out, longest first
         self.find = self._find_in_dicts  # lookup(): a closure over the index while there is one
 
@@ -248,7 +247,6 @@ class PrefixTable:
             index = _ArrayIndex(strides, self._leaves)
             index.build(self._by_len)
         self._index = index
-        self._fast = None if index is None else index.fast
         self.find = self._find_in_dicts if index is None else _indexed_find(index.fast, self._short)
 
     def insert(self, addr: int, plen: int, value) -> None:
