@@ -27,7 +27,7 @@ options:
         description:
         - Roles for IPv4 EIDs (C(service ipv4)).
         type: dict
-        suboptions:
+        suboptions: &service_roles
           map_server:
             description:
             - 'Act as a Map-Server (C(map-server)): accept Map-Registers from the ETRs of the configured sites and forward Map-Requests to them
@@ -41,44 +41,10 @@ options:
         description:
         - Roles for IPv6 EIDs (C(service ipv6)).
         type: dict
-        suboptions:
-          map_server:
-            description:
-            - 'Act as a Map-Server (C(map-server)): accept Map-Registers from the ETRs of the configured sites and forward Map-Requests to them
-              (RFC 9301 section 5.6).'
-            type: bool
-          map_resolver:
-            description:
-            - 'Act as a Map-Resolver (C(map-resolver)): accept Map-Requests from ITRs and hand them to the mapping system (RFC 9301 section 5.4).'
-            type: bool
-  state:
-    description:
-    - What to do with O(config).
-    - V(merged) adds and updates what is given and removes nothing.
-    - V(replaced) replaces each given entry (or subtree) wholly with what is given; entries not given stay.
-    - V(overridden) makes the device hold exactly O(config) for this resource; everything else of it is removed.
-    - V(deleted) removes the given entries, or the whole resource when O(config) is omitted.
-    - V(gathered) reads the device and returns its configuration in RV(gathered), changing nothing.
-    - V(rendered) returns, offline, the CLI lines (RV(rendered)) and the NETCONF payload (RV(xml)) that configure O(config) on an empty device.
-    - V(parsed) turns O(running_config) (CLI text or NETCONF XML) into the structured form, offline.
-    type: str
-    default: merged
-    choices:
-    - merged
-    - replaced
-    - overridden
-    - deleted
-    - gathered
-    - rendered
-    - parsed
-  running_config:
-    description:
-    - Used only with O(state=parsed).
-    - Either the text of C(show running-config | section router lisp) or the C(<data>) of a NETCONF C(<get-config>) reply (detected by its leading
-      C(<)).
-    type: str
+        suboptions: *service_roles
 extends_documentation_fragment:
 - ansible.builtin.action_common_attributes
+- lispnet.lisp.resource
 - lispnet.lisp.transport
 seealso:
 - module: lispnet.lisp.lisp_sites

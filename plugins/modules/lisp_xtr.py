@@ -72,7 +72,7 @@ options:
         description:
         - ITR/ETR settings for IPv4 EIDs (C(service ipv4)).
         type: dict
-        suboptions:
+        suboptions: &service_options
           itr:
             description:
             - Ingress Tunnel Router role.
@@ -163,93 +163,7 @@ options:
         description:
         - ITR/ETR settings for IPv6 EIDs (C(service ipv6)).
         type: dict
-        suboptions:
-          itr:
-            description:
-            - Ingress Tunnel Router role.
-            type: dict
-            suboptions:
-              enabled:
-                description:
-                - Enable the ITR role (C(itr)).
-                type: bool
-              map_resolvers:
-                description:
-                - Map-Resolvers the ITR sends Map-Requests to (C(itr map-resolver ADDRESS)).
-                type: list
-                elements: str
-          etr:
-            description:
-            - Egress Tunnel Router role.
-            type: dict
-            suboptions:
-              enabled:
-                description:
-                - Enable the ETR role (C(etr)).
-                type: bool
-              map_servers:
-                description:
-                - Map-Servers the ETR registers its EID-prefixes with (C(etr map-server ADDRESS ...)).
-                type: list
-                elements: dict
-                suboptions:
-                  address:
-                    description:
-                    - Map-Server address.
-                    type: str
-                    required: true
-                  key:
-                    description:
-                    - Key the Map-Registers are signed with; must match the site's C(authentication_key) on the Map-Server (M(lispnet.lisp.lisp_sites)).
-                    - 'Never shown: results, diffs and errors print C(********).'
-                    type: str
-                  key_type:
-                    description:
-                    - 'How the key is written: V(0) clear text, V(6) AES-encrypted, V(7) Cisco type 7.'
-                    type: int
-                    choices:
-                    - 0
-                    - 6
-                    - 7
-                  hash_function:
-                    description:
-                    - 'HMAC used to sign Map-Registers: V(sha1) (HMAC-SHA-1-96) or V(sha2) (HMAC-SHA-256-128).'
-                    type: str
-                    choices:
-                    - sha1
-                    - sha2
-                  proxy_reply:
-                    description:
-                    - Ask the Map-Server to answer Map-Requests for this ETR's prefixes (C(proxy-reply)).
-                    type: bool
-          use_petr:
-            description:
-            - Proxy-ETRs to send traffic for non-LISP destinations to (C(use-petr)).
-            type: list
-            elements: dict
-            suboptions:
-              address:
-                description:
-                - Proxy-ETR locator address.
-                type: str
-                required: true
-              priority:
-                description:
-                - Priority of this Proxy-ETR, 0-255 (given together with weight).
-                type: int
-              weight:
-                description:
-                - Weight of this Proxy-ETR, 0-100 (given together with priority).
-                type: int
-          proxy_itr:
-            description:
-            - Act as a Proxy-ITR with these locator addresses (C(proxy-itr)); at most one IPv4 and one IPv6 address.
-            type: list
-            elements: str
-          proxy_etr:
-            description:
-            - Act as a Proxy-ETR (C(proxy-etr)).
-            type: bool
+        suboptions: *service_options
       instances:
         description:
         - EID instances (C(instance-id N)); instance 0 is the default EID table.
@@ -351,34 +265,9 @@ options:
                     - map-request
                     - native-forward
                     - drop
-  state:
-    description:
-    - What to do with O(config).
-    - V(merged) adds and updates what is given and removes nothing.
-    - V(replaced) replaces each given entry (or subtree) wholly with what is given; entries not given stay.
-    - V(overridden) makes the device hold exactly O(config) for this resource; everything else of it is removed.
-    - V(deleted) removes the given entries, or the whole resource when O(config) is omitted.
-    - V(gathered) reads the device and returns its configuration in RV(gathered), changing nothing.
-    - V(rendered) returns, offline, the CLI lines (RV(rendered)) and the NETCONF payload (RV(xml)) that configure O(config) on an empty device.
-    - V(parsed) turns O(running_config) (CLI text or NETCONF XML) into the structured form, offline.
-    type: str
-    default: merged
-    choices:
-    - merged
-    - replaced
-    - overridden
-    - deleted
-    - gathered
-    - rendered
-    - parsed
-  running_config:
-    description:
-    - Used only with O(state=parsed).
-    - Either the text of C(show running-config | section router lisp) or the C(<data>) of a NETCONF C(<get-config>) reply (detected by its leading
-      C(<)).
-    type: str
 extends_documentation_fragment:
 - ansible.builtin.action_common_attributes
+- lispnet.lisp.resource
 - lispnet.lisp.transport
 seealso:
 - module: lispnet.lisp.lisp_mapping_system
