@@ -2,4 +2,4 @@
 # lisp_verify against the reference lab after the write-up's pings: the expectations of the write-up
 # hold, wrong ones fail with a message that explains them, and recorded outputs are checked offline.
 set -eux
-exec ../setup_lab/run_story.sh main.yml "$@"
+exec ../setup_lab/run_lab.sh --story main.yml "$@"

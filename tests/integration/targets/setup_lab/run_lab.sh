@@ -1,17 +1,29 @@
 #!/usr/bin/env bash
-# Run PLAYBOOK of the calling target (its working directory) against the reference lab configured
-# with the write-up's intent (examples/lab/), with the ping's SSH CLI host keys trusted from the lab,
-# and take the lab down at exit. Shared by the targets that play the write-up's story first.
-# Usage (from a target's runme.sh): exec ../setup_lab/run_story.sh PLAYBOOK [ansible-playbook options]
+# Run PLAYBOOK of the calling target (its working directory) against the reference lab, and take
+# the lab down at exit. Shared by the targets' runme.sh.
+# Usage: exec ../setup_lab/run_lab.sh [--story] PLAYBOOK [ansible-playbook options]
+# --story: the playbook plays the write-up's story first: it gets lab_intent_dir (the write-up's
+# intent, examples/lab/) and a home whose ~/.ssh/known_hosts is the lab's, for the ping over
+# ansible.netcommon.network_cli.
 # Settings (ansible-test passes no environment through): tests/integration/integration_config.yml,
 # for example "setup_lab_topology: /path/to/topology.yml" to run the lab on other 127.x addresses.
 set -eux
+story=false
+if [ "${1:-}" = "--story" ]; then
+    story=true
+    shift
+fi
 export ANSIBLE_ROLES_PATH="${ANSIBLE_ROLES_PATH:-$(cd .. && pwd)}"
 export LISPNET_LAB_STATE_DIR="${LISPNET_LAB_STATE_DIR:-${OUTPUT_DIR:-$(mktemp -d)}/lab}"
 inventory="${INVENTORY_PATH:-localhost,}"
 extra=()
 if [ -f ../../integration_config.yml ]; then
     extra+=(-e @../../integration_config.yml)
+fi
+if [ "${story}" = false ]; then
+    trap 'ansible-playbook -i "${inventory}" "${extra[@]}" ../setup_lab/lab_down.yml' EXIT
+    ansible-playbook -i "${inventory}" "${extra[@]}" "$@"
+    exit
 fi
 # The write-up's intent (examples/lab/) ships with the collection: find the collection ansible-test
 # installed (ANSIBLE_COLLECTIONS_PATH), else this source tree.
@@ -29,8 +41,6 @@ for dir in "${candidates[@]}"; do
     fi
 done
 [ -n "${intent}" ] || { echo "examples/lab of lispnet.lisp not found" >&2; exit 1; }
-# The ping runs over ansible.netcommon.network_cli, which checks host keys against ~/.ssh/known_hosts
-# only: give ansible-playbook a home whose known_hosts is the lab's (as scripts/lab does).
 lab_home="$(mktemp -d)"
 mkdir -p "${lab_home}/.ssh"
 chmod 700 "${lab_home}" "${lab_home}/.ssh"
