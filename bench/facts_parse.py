@@ -6,7 +6,11 @@ Generates (deterministically) a 100,000-entry ``show lisp instance-id 0 ipv4 map
 and - when ``genie`` is importable (``pip install -r bench/requirements.txt``) - Genie's
 ``ShowLispInstanceIdIpv4MapCache`` and ``ShowLispSite`` parsers on the same text (their ``cli(output=)``,
 the bare parse; ``--genie-parse`` adds ``parse(output=)``, which also validates Genie's schema, as
-``device.parse()`` does), checking that both read the same number of entries. Times are CPU seconds
+``device.parse()`` does; ``--genie-device-parse`` runs ``Device(...).parse(command, output=)`` as the
+``ansible.netcommon.pyats`` parser of ``ansible.utils.cli_parse`` does), checking that both read the
+same number of entries. ``--floor`` prints two lower bounds for any pure-Python reader that gives
+these facts on this interpreter: reading every column of the text (``split("\n")`` and
+``line.split()``, nothing kept) and creating the facts' dicts and lists alone (copies of ours). Times are CPU seconds
 (process time), fair on a shared machine; wall-clock times are printed beside them. ``--ttp N`` also times the TTP templates on an N-entry
 map-cache (TTP is the reader shipped for ansible.utils.cli_parse users, not the facts path).
 
@@ -144,6 +148,33 @@ def genie_parsers():
     return (ShowLispInstanceIdIpv4MapCache, show_lisp.ShowLispSite), None
 
 
+def genie_device_parse(command, text):
+    """Genie the way ``ansible.utils.cli_parse`` with ``ansible.netcommon.pyats`` runs it."""
+    # pylint: disable=import-outside-toplevel  # optional: only when genie is installed
+    from genie.conf.base import Device
+    from pyats.datastructures import AttrDict
+
+    device = Device("new_device", os="iosxe")
+    device.custom.setdefault("abstraction", {})["order"] = ["os"]
+    device.cli = AttrDict({"execute": None})
+    return device.parse(command, output=text)
+
+
+def read_floor(text):
+    """Every column of every line, the cheapest way Python gets at them (nothing is kept)."""
+    for line in text.split("\n"):
+        line.split()
+
+
+def build_floor_map_cache(entries):
+    """The dicts and lists of map-cache facts, as copies (the cheapest way to create them)."""
+    return [dict(entry, locators=[locator.copy() for locator in entry["locators"]]) for entry in entries]
+
+
+def build_floor_sites(sites):
+    return [dict(site, eid_records=[dict(record, etrs=[]) for record in site["eid_records"]]) for site in sites]
+
+
 def genie_map_cache_count(parsed):
     return sum(len(inst.get("eid_prefix", {})) for lisp in parsed.get("lisp_id", {}).values()
                for inst in lisp.get("instance_id", {}).values())
@@ -152,6 +183,17 @@ def genie_map_cache_count(parsed):
 def genie_site_count(parsed):
     return sum(len(inst.get("eid_prefix", {})) for lisp in parsed.get("lisp_id", {}).values()
                for site in lisp.get("site_name", {}).values() for inst in site.get("instance_id", {}).values())
+
+
+def print_floor(text, build, repeat):
+    read_s, _none = median_time(lambda: read_floor(text), repeat)
+    gc.disable()  # as parse_cli runs
+    try:
+        build_s, _copy = median_time(build, repeat)
+    finally:
+        gc.enable()
+    print("  floor of a pure-Python reader: reading the columns %.3f s + creating the facts objects %.3f s "
+          "= %.3f s CPU, median of %d" % (read_s, build_s, read_s + build_s, repeat))
 
 
 def main(argv=None):
@@ -163,6 +205,10 @@ def main(argv=None):
     parser.add_argument("--require-speedup", type=float, default=0.0)
     parser.add_argument("--genie-gc-off", action="store_true",
                         help="also time Genie's cli() with the garbage collector paused, as parse_cli runs")
+    parser.add_argument("--genie-device-parse", action="store_true",
+                        help="also time Genie once as ansible.netcommon.pyats runs it: Device.parse(command, output=)")
+    parser.add_argument("--floor", action="store_true",
+                        help="also print the lower bounds of any pure-Python reader of these outputs (see above)")
     parser.add_argument("--genie-parse", action="store_true",
                         help="also time Genie's parse(output=) once: cli() plus its schema validation, the entry point "
                              "device.parse() uses (about a minute of CPU for 100,000 entries)")
@@ -179,11 +225,15 @@ def main(argv=None):
     print("map-cache: %d entries, %.1f MB of text" % (args.entries, len(mc_text) / 1e6))
     print("  ours (parse_cli):  %8.3f s CPU (wall %.3f s), median of %d -> %d entries; first run %.3f s CPU"
           % (ours_mc, median_time.last_wall, args.repeat, ours_mc_count, median_time.first))
+    if args.floor:
+        print_floor(mc_text, lambda: build_floor_map_cache(facts["map_cache"]), args.repeat)
     ours_st, facts = median_time(lambda: cli.parse_cli({"show lisp site": st_text}), args.repeat)
     ours_st_count = sum(len(s["eid_records"]) for s in facts["sites"])
     print("show lisp site: %d sites, %.1f MB of text" % (args.sites, len(st_text) / 1e6))
     print("  ours (parse_cli):  %8.3f s CPU (wall %.3f s), median of %d -> %d EID records; first run %.3f s CPU"
           % (ours_st, median_time.last_wall, args.repeat, ours_st_count, median_time.first))
+    if args.floor:
+        print_floor(st_text, lambda: build_floor_sites(facts["sites"]), args.repeat)
     if ours_mc_count != args.entries or ours_st_count != 2 * args.sites:
         print("  COUNT MISMATCH against the generator")
         ok = False
@@ -213,6 +263,15 @@ def main(argv=None):
             print("  Genie cli() with the garbage collector paused: map-cache %.3f s CPU (ours %.1fx faster), "
                   "show lisp site %.3f s CPU (ours %.1fx faster), median of %d"
                   % (paused_mc, paused_mc / ours_mc, paused_st, paused_st / ours_st, args.repeat))
+        if args.genie_device_parse:
+            device_mc, parsed = median_time(lambda: genie_device_parse(mc_cmd, mc_text), 1)
+            print("  Genie Device.parse() (ansible.netcommon.pyats) map-cache: %.3f s CPU (wall %.3f s), one run "
+                  "-> %d entries; ours is %.1fx faster"
+                  % (device_mc, median_time.last_wall, genie_map_cache_count(parsed), device_mc / ours_mc))
+            device_st, parsed = median_time(lambda: genie_device_parse("show lisp site", st_text), 1)
+            print("  Genie Device.parse() (ansible.netcommon.pyats) show lisp site: %.3f s CPU (wall %.3f s), one run "
+                  "-> %d EID records; ours is %.1fx faster"
+                  % (device_st, median_time.last_wall, genie_site_count(parsed), device_st / ours_st))
         if args.genie_parse:
             genie_full, parsed = median_time(lambda: map_cache_cls(device=_FakeDevice()).parse(output=mc_text), 1)
             print("  Genie ShowLispInstanceIdIpv4MapCache.parse() (with schema check): %.3f s CPU (wall %.3f s), "
