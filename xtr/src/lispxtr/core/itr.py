@@ -7,6 +7,13 @@ each time up to ``MAX_RETRANSMIT_INTERVAL``; after 10 retransmits without a Map-
 30 s before it asks for that EID again. A Map-Reply is accepted only when its nonce matches an
 outstanding Map-Request (RFC 9301 §5.3, §6.1) and only for records that cover the EID asked for;
 anything else is counted and ignored, which is what keeps the map-cache from being poisoned.
+
+Solicit-Map-Request (RFC 9301 §6.1): when this router's database-mappings change, ``solicit`` sends
+an SMR (a Map-Request with the S bit, its source EID the changed prefix) straight to each locator
+of every map-cache entry it sent encapsulated data to in the last minute; an ITR that receives one
+(``handle_smr``) and has the SMR's source EID cached asks the mapping system again (an SMR-invoked
+Map-Request through the Map-Resolver), and the Map-Reply replaces the entry. Both sides rate-limit
+to one per 3 s: the sender per destination RLOC and changed EID-prefix, the responder per EID-prefix.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 
-from ..wire.address import Ipv4, Ipv6
+from ..wire.address import InstanceId, Ipv4, Ipv6
 from ..wire.ecm import EncapsulatedControl
 from ..wire.map_request import MapRequest
 from ..wire.message import maker
@@ -31,6 +38,9 @@ FIRST_RETRANSMIT = 1.0  # RFC 9301 §5.3: 1 Map-Request per second per EID-prefi
 MAX_RETRANSMIT_INTERVAL = 30.0  # our cap on the doubling (RFC 9301 leaves it open)
 MAX_RETRANSMITS = 10  # RFC 9301 §5.3
 HOLD_DOWN = 30.0  # RFC 9301 §5.3: then wait 30 seconds
+SMR_WINDOW = 60.0  # RFC 9301 §6.1: the sites sent encapsulated data in the last minute
+SMR_INTERVAL = 3.0  # RFC 9301 §6.1: RECOMMENDED rate limit of SMR sender and responder
+SMR_STATE_MAX = 4096  # rate-limit entries kept; older ones (past SMR_INTERVAL) are pruned first
 LOCAL_TTL_MINUTES = 1440  # for Record TTL 0xffffffff, "the recipient decides" (RFC 9301 §5.4)
 EPHEMERAL_BASE = 49152  # RFC 9300 §5.3: UDP source port from a hash of the inner flow
 # RFC 9300 §5.3: the LISP header as the ITR writes it: flags N (nonce present) and I (instance-id
@@ -51,10 +61,18 @@ class PendingRequest:
     retransmits: int = 0
     interval: float = FIRST_RETRANSMIT
     hold_until: float | None = None
+    smr_invoked: bool = False  # RFC 9301 §6.1: asked because of an SMR
 
     @property
     def next_at(self) -> float:
         return self.hold_until if self.hold_until is not None else self.last_sent + self.interval
+
+
+def _prune(last_sent: dict, now: float) -> None:
+    """Keep a rate-limit table small: past SMR_INTERVAL an entry limits nothing."""
+    if len(last_sent) >= SMR_STATE_MAX:
+        for key in [k for k, t in last_sent.items() if now - t >= SMR_INTERVAL]:
+            del last_sent[key]
 
 
 def flow_hash(packet: bytes) -> int:
@@ -77,6 +95,8 @@ class Itr:
         self.pending: dict[EidPrefix, PendingRequest] = {}
         self._by_nonce: dict[int, PendingRequest] = {}
         self._static: set[EidPrefix] = set()
+        self._smr_sent: dict[tuple[str, EidPrefix], float] = {}  # (RLOC, our changed prefix) -> last SMR
+        self._smr_answered: dict[EidPrefix, float] = {}  # map-cache prefix -> last SMR-invoked request
 
     # -- configuration -----------------------------------------------------------------------
     def configure(self, map_resolvers, static_entries: dict, use_petr=(), now: float = 0.0) -> None:
@@ -153,7 +173,7 @@ class Itr:
                      (self.rloc, EPHEMERAL_BASE + h % 16384), (rloc, DATA_PORT))
 
     # -- Map-Request -------------------------------------------------------------------------
-    def _request(self, eid: EidPrefix, src_eid: str | None, now: float) -> list[Send]:
+    def _request(self, eid: EidPrefix, src_eid: str | None, now: float, smr_invoked: bool = False) -> list[Send]:
         c = self.counters
         pending = self.pending.get(eid)
         if pending is not None:  # RFC 9301 §5.3: rate limit, one outstanding request per EID
@@ -163,7 +183,7 @@ class Itr:
             c.bump("itr_no_map_resolver")
             return []
         nonce = self.rng.getrandbits(64)
-        pending = PendingRequest(eid, nonce, src_eid, now, now)
+        pending = PendingRequest(eid, nonce, src_eid, now, now, smr_invoked=smr_invoked)
         self.pending[eid] = pending
         self._by_nonce[nonce] = pending
         return [self._send_request(pending)]
@@ -177,7 +197,7 @@ class Itr:
             if pending.eid.iid:
                 source, _unused = wire_eid(EidPrefix(pending.eid.iid, *addr_to_int(pending.source_eid), 0))
         rloc = Ipv6(self.rloc) if ":" in self.rloc else Ipv4(self.rloc)
-        request = MapRequest(pending.nonce, source, (rloc,), ((eid, plen),))
+        request = MapRequest(pending.nonce, source, (rloc,), ((eid, plen),), smr_invoked=pending.smr_invoked)
         # RFC 9301 §5.8: inner header from the ITR's RLOC to the EID asked for, port 4342
         ecm = EncapsulatedControl.wrap(request.encode(), self.rloc, int_to_addr(pending.eid.afi, pending.eid.addr),
                                        CONTROL_PORT, CONTROL_PORT)
@@ -199,6 +219,61 @@ class Itr:
                 continue
             self.install(p, rec, src[0], now)
         return []
+
+    # -- Solicit-Map-Request (RFC 9301 §6.1) -------------------------------------------------
+    def solicit(self, changed, now: float) -> list[Send]:
+        """SMRs for our EID-prefixes ``changed`` (added, changed or removed database-mappings) to
+        the locators of every map-cache entry of the same instance used in the last minute."""
+        c = self.counters
+        out = []
+        rloc = Ipv6(self.rloc) if ":" in self.rloc else Ipv4(self.rloc)
+        _prune(self._smr_sent, now)
+        for entry in self.map_cache.entries():
+            if entry.last_used is None or now - entry.last_used > SMR_WINDOW or not entry.locators:
+                continue
+            remote = wire_eid(entry.prefix)
+            for p in changed:
+                if p.iid != entry.prefix.iid:
+                    continue
+                for loc in entry.locators:
+                    key = (loc.address, p)
+                    last = self._smr_sent.get(key)
+                    if last is not None and now - last < SMR_INTERVAL:
+                        c.bump("smr_rate_limited")
+                        continue
+                    self._smr_sent[key] = now
+                    source = wire_eid(EidPrefix(p.iid, p.afi, p.addr, 0))[0]
+                    request = MapRequest(self.rng.getrandbits(64), source, (rloc,), (remote,), smr=True)
+                    c.bump("smr_out")
+                    out.append(Send(request.encode(), (self.rloc, CONTROL_PORT), (loc.address, CONTROL_PORT)))
+        return out
+
+    def handle_smr(self, request, now: float) -> list[Send]:
+        """An SMR: when the map-cache holds the SMR's source EID (learned from a Map-Reply), ask
+        the mapping system for it again (SMR-invoked, through the Map-Resolver); else nothing
+        (RFC 9301 §6.1: SHOULD NOT)."""
+        c = self.counters
+        c.bump("smr_in")
+        source = request.source_eid
+        inner = source.address if isinstance(source, InstanceId) else source
+        eid = eid_prefix(source, 128 if isinstance(inner, Ipv6) else 32) if inner is not None else None
+        if eid is None:
+            c.bump("smr_malformed_dropped")
+            return []
+        entry = self.map_cache.lookup(eid.iid, eid.afi, eid.addr)
+        if entry is None or entry.via != "map-reply":
+            c.bump("smr_not_cached")
+            return []
+        _prune(self._smr_answered, now)
+        last = self._smr_answered.get(entry.prefix)
+        if last is not None and now - last < SMR_INTERVAL:
+            c.bump("smr_rate_limited")
+            return []
+        self._smr_answered[entry.prefix] = now
+        out = self._request(eid, None, now, smr_invoked=True)
+        if out:
+            c.bump("smr_invoked_map_request_out")
+        return out
 
     def install(self, p: EidPrefix, rec, source: str, now: float) -> MapCacheEntry | None:
         """Put a Map-Reply record in the map-cache (RFC 9301 §5.4 Record TTL in minutes)."""

@@ -181,6 +181,7 @@ class Router:
             self.itr = None
             self.map_cache.clear(keep_static=False)  # no ITR, no map-cache (static entries included)
         # ETR
+        old_database = self.etr.database if self.etr is not None else {}
         if flags.get("etr"):
             if self.etr is None:
                 self.etr = Etr(self.rloc, self.xtr_id, self.site_id, self.counters)
@@ -195,6 +196,13 @@ class Router:
             out += self.etr.configure(database, servers, now)
         else:
             self.etr = None
+        # RFC 9301 §6.1: the ITRs we have been sending to learn at once that our mappings changed
+        # (Etr.configure keeps the DatabaseMapping of an unchanged prefix, so identity tells)
+        new_database = self.etr.database if self.etr is not None else {}
+        changed = [p for p, dm in new_database.items() if old_database.get(p) is not dm]
+        changed += [p for p in old_database if p not in new_database]
+        if changed and self.itr is not None:
+            out += self.itr.solicit(changed, now)
         self._note_out(out, now)
         return out
 
@@ -280,7 +288,12 @@ class Router:
                 return []
             return self.etr.handle_notify(msg, data, src, now)
         if kind is MapRequest:
-            # a bare Map-Request: RLOC-probe or SMR, answered by the ETR for its own EIDs
+            if msg.smr:  # RFC 9301 §6.1: an ETR whose mappings changed asks us to ask again
+                if self.itr is not None:
+                    return self.itr.handle_smr(msg, now)
+                c.bump("smr_dropped")
+                return []
+            # a bare Map-Request (RLOC-probe), answered by the ETR for its own EIDs
             if self.etr is not None:
                 return self.etr.handle_request(msg, src[1], now)
             c.bump("map_request_dropped")
