@@ -25,6 +25,7 @@ _UNITS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s":
 _COARSE = re.compile(r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _NONE_WORDS = frozenset(("", "never", "--", "-", "n/a", "none", "unknown", "*** not found ***"))
 DURATION_CACHE = {}
+_MISSING = object()
 
 
 class DurationError(ValueError):
@@ -74,10 +75,9 @@ def duration(text):
     """
     if text is None:
         return None
-    try:
-        return DURATION_CACHE[text]
-    except KeyError:
-        pass
+    value = DURATION_CACHE.get(text, _MISSING)  # no KeyError: a first parse misses thousands of times
+    if value is not _MISSING:
+        return value
     value = _parse(text)
     if len(DURATION_CACHE) < 65536:
         DURATION_CACHE[text] = value
