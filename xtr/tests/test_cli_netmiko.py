@@ -204,6 +204,17 @@ def test_ping_streams_ios_output(bench, conn):
     assert "Success rate is 50 percent (1/2), round-trip min/avg/max = 2/2/2 ms" in out
 
 
+def test_ping_ipv6_reads_the_family_from_the_keyword_or_the_address(bench, conn):
+    for command in ("ping ipv6 2001:db8:2::1 source 2001:db8:1::1", "ping 2001:DB8:2::1 source 2001:DB8:1:0::1"):
+        out = conn.send_command(command)
+        assert "Sending 5, 100-byte ICMP Echos to 2001:DB8:2::1, timeout is 2 seconds:" in out, out
+        assert "Packet sent with a source address of 2001:DB8:1::1 " in out, out
+    # an address of the other family, or a source not of the destination's, is refused where it stands
+    for command in ("ping ipv6 192.168.2.1", "ping ip 2001:db8:2::1", "ping 2001:db8:2::1 source 192.168.1.1",
+                    "ping 2001:db8::2::1"):
+        assert "% Invalid input" in conn.send_command(command), command
+
+
 def test_clear_map_cache(bench, conn):
     bench.node.router.cleared.clear()
     assert conn.send_command("clear ip lisp map-cache") == ""

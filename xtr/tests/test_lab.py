@@ -222,3 +222,38 @@ def test_node_command_is_recognised_as_ours(tmp_path):
     cmd = lab.node_command(tmp_path, dev)
     assert cmd[1:4] == ["-m", "lispxtr.cli", "run"] and "--host-eid" in cmd
     assert pathlib.Path(cmd[cmd.index("--state-dir") + 1]) == tmp_path.resolve()
+
+
+def test_dual_stack_lab_tells_the_story_in_ipv6(tmp_path, tshark_check):
+    """The dual-stack topology: the write-up's two lost echoes, in ICMPv6 over the IPv4 RLOCs."""
+    remap = (("127.0.10.1", "127.0.230.1"), ("127.0.1.1", "127.0.231.1"), ("127.0.2.1", "127.0.232.1"))
+    text = (lab.TOPOLOGY_DIR / "dual-stack.yml").read_text()
+    for old, new in remap:
+        text = text.replace(old, new)
+    (tmp_path / "dual-stack-test.yml").write_text(text)
+    state = tmp_path / "state"
+    proc = _cli("lab", "up", "--topology", str(tmp_path / "dual-stack-test.yml"), "--state-dir", str(state), "--pcap")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    try:
+        assert "host 192.168.1.1, 2001:db8:1::1" in proc.stdout
+        ms, site1 = remap[0][1], remap[1][1]
+        deadline = time.monotonic() + 30
+        while True:
+            (sites,) = run_cli(ms, _password(state, "MR_MS"), state / "known_hosts", "show lisp site")
+            if len(re.findall(r"^\s*(?:SITE\d\s+)?\S+\s+yes\S*\s+\S+\s+0\s+2001:DB8:\d::/48", sites, re.M)) == 2:
+                break
+            assert time.monotonic() < deadline, "IPv6 EID-prefixes not registered:\n" + sites
+            time.sleep(0.5)
+        ping = "ping ipv6 2001:db8:2::1 source 2001:db8:1::1 repeat 5 timeout 2"
+        first, second, cache = run_cli(site1, _password(state, "SITE1"), state / "known_hosts", ping, ping,
+                                       "show lisp instance-id 0 ipv6 map-cache")
+        assert "Sending 5, 100-byte ICMP Echos to 2001:DB8:2::1, timeout is 2 seconds:" in first, first
+        assert "Packet sent with a source address of 2001:DB8:1::1" in first, first
+        assert "\n..!!!\n" in first and "Success rate is 60 percent (3/5)" in first, first
+        assert "\n!!!!!\n" in second, second
+        assert re.search(r"^2001:DB8:2::/48, uptime: .*via map-reply, complete", cache, re.M), cache
+        assert re.search(r"^\s*%s\s+\S+\s+up\s+10/50" % re.escape(remap[2][1]), cache, re.M), cache
+    finally:
+        _cli("lab", "down", "--state-dir", str(state))
+    for name in ("SITE1", "SITE2"):  # the ICMPv6 inside the LISP data packets, checksums and all
+        assert tshark_check(state / name / "lisp.pcap") == [], name

@@ -86,10 +86,12 @@ def test_the_eid_side_carries_the_packet_unchanged():
 def test_forward_counts_what_is_not_lisp_traffic():
     net = _linux_lab()
     site1 = net["SITE1"]
-    ipv6 = bytes([0x60]) + bytes(39)
-    assert site1.forward(ipv6, net.now) == [] and site1.counters["eid_in_not_ipv4_dropped"] == 1
+    not_ip = bytes([0x50]) + bytes(39)
+    assert site1.forward(not_ip, net.now) == [] and site1.counters["eid_in_malformed_dropped"] == 1
+    ipv6_stranger = packets.icmp6_echo("2001:db8:9::9", "2001:db8:2::1", packets.ECHO6_REQUEST, 1, 1, b"")
+    assert site1.forward(ipv6_stranger, net.now) == [] and site1.counters["itr_source_not_eid_dropped"] == 1
     stranger = packets.icmp_echo("10.9.9.9", SITE2_HOST, packets.ECHO_REQUEST, 1, 1, b"")
-    assert site1.forward(stranger, net.now) == [] and site1.counters["itr_source_not_eid_dropped"] == 1
+    assert site1.forward(stranger, net.now) == [] and site1.counters["itr_source_not_eid_dropped"] == 2
     assert site1.forward(b"\x45garbage", net.now) == []
     assert site1.counters["map_request_out"] == 0
 

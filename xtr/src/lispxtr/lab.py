@@ -68,7 +68,10 @@ class Device:
             raise LabError("%s: address %r is not an IP address" % (where, self.address)) from None
         if addr.version != 4 or not addr.is_loopback:
             raise LabError("%s: address %s must be in 127.0.0.0/8 (the lab runs on loopback only)" % (where, self.address))
-        self.host_eids = [str(ipaddress.IPv4Address(e)) for e in _list(data, "host_eids", where)]
+        try:
+            self.host_eids = [ipaddress.ip_address(e).compressed for e in _list(data, "host_eids", where)]
+        except ValueError as exc:
+            raise LabError("%s: host_eids: %s" % (where, exc)) from None
         self.eid_prefixes = [str(ipaddress.ip_network(p)) for p in _list(data, "eid_prefixes", where)]
         self.username = _text(data, "username", where, "admin")
         self.password = _text(data, "password", where)

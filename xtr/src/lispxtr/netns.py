@@ -105,6 +105,8 @@ class Plan:
             ns = _ns_name(prefix, dev.name)
             hosts = []
             for eid in dev.host_eids:
+                if ":" in eid:  # the namespaces run IPv4 only (IPv6 switched off): no Linux host for it
+                    continue
                 # one Linux host per EID-prefix, on a veth of its own; the xTR is the last address
                 net = next((ipaddress.ip_network(p) for p in dev.eid_prefixes if ipaddress.ip_address(eid) in ipaddress.ip_network(p)), None)
                 if net is None or net.prefixlen > 30:

@@ -31,7 +31,7 @@ import socket
 import time
 
 from . import config as cfg
-from .core.router import Router
+from .core.router import Router, canonical_address
 
 LOG = logging.getLogger("lispxtr.node")
 
@@ -221,8 +221,13 @@ class Node:
     async def ping(self, dst: str, source: str | None = None, repeat: int = 5, timeout: float = 2.0, size: int = 100):
         """``ping dst source S``: echo requests from the host EID ``source`` (default: the first host
         EID) through the router; yields ``(ok, rtt_ms)`` per echo, one after the other as IOS does."""
-        src = source or (self.host_eids[0] if self.host_eids else None)
-        payload_len = max(0, size - 28)  # IOS counts the IPv4 and ICMP headers in the size
+        dst = canonical_address(dst)
+        if source:
+            src = canonical_address(source)
+        else:  # the first host EID of the destination's family
+            src = next((eid for eid in self.router.host_eids if (":" in eid) == (":" in dst)), None)
+        # IOS counts the IP and ICMP headers in the size: 20 + 8 (IPv4), 40 + 8 (IPv6)
+        payload_len = max(0, size - (48 if ":" in dst else 28))
         payload = bytes((i & 0xFF) for i in range(payload_len))
         ident = self.rng.randrange(1, 0x10000)
         loop = asyncio.get_running_loop()

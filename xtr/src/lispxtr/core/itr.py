@@ -198,8 +198,14 @@ class Itr:
                 source, _unused = wire_eid(EidPrefix(pending.eid.iid, *addr_to_int(pending.source_eid), 0))
         rloc = Ipv6(self.rloc) if ":" in self.rloc else Ipv4(self.rloc)
         request = MapRequest(pending.nonce, source, (rloc,), ((eid, plen),), smr_invoked=pending.smr_invoked)
-        # RFC 9301 §5.8: inner header from the ITR's RLOC to the EID asked for, port 4342
-        ecm = EncapsulatedControl.wrap(request.encode(), self.rloc, int_to_addr(pending.eid.afi, pending.eid.addr),
+        # RFC 9301 §5.8: the inner header goes to the EID asked for, port 4342, and "can use either
+        # RLOC or EID addresses": from the ITR's RLOC, or for an EID of the other family (an IPv6
+        # EID over IPv4 RLOCs) from the source EID, else the unspecified address of that family
+        inner_src = self.rloc
+        if (":" in inner_src) != (pending.eid.afi == "ipv6"):
+            same_family = pending.source_eid is not None and (":" in pending.source_eid) == (pending.eid.afi == "ipv6")
+            inner_src = pending.source_eid if same_family else "::" if pending.eid.afi == "ipv6" else "0.0.0.0"
+        ecm = EncapsulatedControl.wrap(request.encode(), inner_src, int_to_addr(pending.eid.afi, pending.eid.addr),
                                        CONTROL_PORT, CONTROL_PORT)
         return Send(ecm.encode(), (self.rloc, CONTROL_PORT), (self.map_resolvers[0], CONTROL_PORT))
 

@@ -1,7 +1,9 @@
-"""The inner IPv4 packets of the data-plane emulation: ICMP echo (RFC 792) in IPv4 (RFC 791).
+"""The inner packets of the data-plane emulation: ICMP echo (RFC 792) in IPv4 (RFC 791), and
+ICMPv6 echo (RFC 4443 §4) in IPv6 (RFC 8200).
 
 The router plays the hosts behind it: it builds echo requests for ``send_echo`` and answers echo
-requests addressed to its host EIDs, with real header and ICMP checksums.
+requests addressed to its host EIDs, with real header and ICMP checksums (ICMPv6 over the RFC 8200
+§8.1 pseudo-header).
 """
 
 from __future__ import annotations
@@ -41,6 +43,77 @@ class Ipv4Packet:
     proto: int
     ttl: int
     payload: bytes
+    version = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Ipv6Packet:
+    """An IPv6 packet; ``proto`` is the Next Header of the fixed header and ``ttl`` its Hop Limit
+    (extension headers are not walked: a packet with one is delivered, not answered)."""
+
+    src: str
+    dst: str
+    proto: int
+    ttl: int
+    payload: bytes
+    version = 6
+
+
+ICMPV6 = 58
+ECHO6_REQUEST = 128  # RFC 4443 §4.1
+ECHO6_REPLY = 129  # RFC 4443 §4.2
+_IP6 = struct.Struct("!IHBB16s16s")
+
+
+def _pseudo_header(src: bytes, dst: bytes, length: int, next_header: int) -> bytes:
+    """RFC 8200 §8.1: source, destination, upper-layer packet length (32 bits), 3 zero bytes, Next Header."""
+    return src + dst + struct.pack("!I3xB", length, next_header)
+
+
+def ipv6_packet(src: str, dst: str, next_header: int, payload: bytes, hop_limit: int = 64) -> bytes:
+    return _IP6.pack(6 << 28, len(payload), next_header, hop_limit,
+                     socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst)) + payload
+
+
+def icmp6_echo(src: str, dst: str, kind: int, ident: int, seq: int, payload: bytes, hop_limit: int = 64) -> bytes:
+    body = _ICMP_ECHO.pack(kind, 0, 0, ident & 0xFFFF, seq & 0xFFFF) + payload
+    pseudo = _pseudo_header(socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst),
+                            len(body), ICMPV6)
+    body = body[:2] + struct.pack("!H", checksum(pseudo + body)) + body[4:]
+    return ipv6_packet(src, dst, ICMPV6, body, hop_limit)
+
+
+def echo(src: str, dst: str, kind: str, ident: int, seq: int, payload: bytes) -> bytes:
+    """An echo ``kind`` ("request" or "reply") from ``src`` to ``dst``, in IPv4 or IPv6 as they are."""
+    if ":" in dst:
+        return icmp6_echo(src, dst, ECHO6_REQUEST if kind == "request" else ECHO6_REPLY, ident, seq, payload)
+    return icmp_echo(src, dst, ECHO_REQUEST if kind == "request" else ECHO_REPLY, ident, seq, payload)
+
+
+def parse_ipv6(data: bytes) -> Ipv6Packet | None:
+    """Parse an IPv6 packet; None when it is not a valid one (short, or Payload Length beyond it)."""
+    if len(data) < 40 or data[0] >> 4 != 6:
+        return None
+    _vtf, length, next_header, hop_limit, src, dst = _IP6.unpack_from(data)
+    if 40 + length > len(data):
+        return None
+    return Ipv6Packet(socket.inet_ntop(socket.AF_INET6, src), socket.inet_ntop(socket.AF_INET6, dst), next_header,
+                      hop_limit, data[40:40 + length])
+
+
+def parse_ip(data: bytes) -> Ipv4Packet | Ipv6Packet | None:
+    """An IPv4 or IPv6 packet by its version nibble; None when it is neither, or not a valid one."""
+    if data[:1] and data[0] >> 4 == 6:
+        return parse_ipv6(data)
+    return parse_ipv4(data)
+
+
+def packet_length(data: bytes) -> int:
+    """The length an IP packet says it has (IPv4 Total Length, or 40 + IPv6 Payload Length): the
+    packet without any link-layer padding after it."""
+    if data[0] >> 4 == 6:
+        return 40 + int.from_bytes(data[4:6], "big")
+    return int.from_bytes(data[2:4], "big")
 
 
 def parse_ipv4(data: bytes) -> Ipv4Packet | None:
@@ -69,6 +142,24 @@ def parse_icmp_echo(payload: bytes) -> IcmpEcho | None:
     if kind not in (ECHO_REQUEST, ECHO_REPLY) or code != 0:
         return None
     return IcmpEcho(kind, ident, seq, payload[8:])
+
+
+def parse_echo(packet: Ipv4Packet | Ipv6Packet) -> IcmpEcho | None:
+    """The ICMP (IPv4) or ICMPv6 (IPv6) echo a packet carries, its checksum checked, with ``kind``
+    given as the IPv4 type (ECHO_REQUEST or ECHO_REPLY) for both; None for anything else."""
+    if packet.version == 4:
+        return parse_icmp_echo(packet.payload) if packet.proto == ICMP else None
+    payload = packet.payload
+    if packet.proto != ICMPV6 or len(payload) < 8:
+        return None
+    pseudo = _pseudo_header(socket.inet_pton(socket.AF_INET6, packet.src), socket.inet_pton(socket.AF_INET6, packet.dst),
+                            len(payload), ICMPV6)
+    if checksum(pseudo + payload) != 0:
+        return None
+    kind, code, _ck, ident, seq = _ICMP_ECHO.unpack_from(payload)
+    if kind not in (ECHO6_REQUEST, ECHO6_REPLY) or code != 0:
+        return None
+    return IcmpEcho(ECHO_REQUEST if kind == ECHO6_REQUEST else ECHO_REPLY, ident, seq, payload[8:])
 
 
 # -- the echo fast path: an ICMP echo request inside a LISP data packet, answered from its bytes --

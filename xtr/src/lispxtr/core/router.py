@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import copy
 import hashlib
+import ipaddress
 import random
 
 from ..wire.ecm import EncapsulatedControl, map_request_view
@@ -45,6 +46,11 @@ STATIC_ACTIONS = {
 }
 
 
+def canonical_address(text: str) -> str:
+    """An EID as the data plane writes it: IPv4 as given, IPv6 compressed and lower-case."""
+    return ipaddress.IPv6Address(text).compressed if ":" in text else text
+
+
 def _merged_service(services: dict):
     """One view of ``service ipv4`` and ``service ipv6``: a role is on if either turns it on; the
     map-resolvers, map-servers and proxy lists are the union (IPv4 first)."""
@@ -71,7 +77,7 @@ class Router:
     def __init__(self, *, hostname: str, rloc: str, host_eids: list[str], rng: random.Random | None = None):
         self.hostname = hostname
         self.rloc = rloc
-        self.host_eids = list(host_eids)
+        self.host_eids = [canonical_address(eid) for eid in host_eids]
         self.rng = rng if rng is not None else random.Random()
         self.counters: Counters = Counters()
         self.events: collections.deque = collections.deque(maxlen=10000)
@@ -342,7 +348,7 @@ class Router:
                 return out
         c = self.counters
         header = DataHeader.decode(data)
-        packet = packets.parse_ipv4(header.payload)
+        packet = packets.parse_ip(header.payload)
         if packet is None:
             c.bump("data_malformed_dropped")
             return []
@@ -353,7 +359,7 @@ class Router:
                 if self.etr.owns_address(iid, afi, value) is not None:
                     # RFC 9300 §5.3: the ETR strips the outer headers and hands the inner packet on
                     c.bump("etr_decapsulated")
-                    self.eid_out.append(bytes(header.payload[:int.from_bytes(header.payload[2:4], "big")]))
+                    self.eid_out.append(bytes(header.payload[:packets.packet_length(header.payload)]))
                     return []
             c.bump("data_not_for_us_dropped")
             return []
@@ -385,11 +391,11 @@ class Router:
         return self.itr.forward_ipv4(reply, iid, packets.source_int(data), host, peer, now)
 
     # -- the hosts behind us -----------------------------------------------------------------
-    def _host_input(self, packet: packets.Ipv4Packet, now: float) -> list[Send]:
-        if packet.proto != packets.ICMP:
+    def _host_input(self, packet: packets.Ipv4Packet | packets.Ipv6Packet, now: float) -> list[Send]:
+        if packet.proto != (packets.ICMP if packet.version == 4 else packets.ICMPV6):
             self.counters.bump("host_delivered")
             return []
-        echo = packets.parse_icmp_echo(packet.payload)
+        echo = packets.parse_echo(packet)
         if echo is None:
             self.counters.bump("host_icmp_malformed")
             return []
@@ -399,12 +405,12 @@ class Router:
             return []
         # our host answers the echo request; the reply leaves through our own ITR
         self.counters.bump("echo_request_in")
-        reply = packets.icmp_echo(packet.dst, packet.src, packets.ECHO_REPLY, echo.ident, echo.seq, echo.payload)
+        reply = packets.echo(packet.dst, packet.src, "reply", echo.ident, echo.seq, echo.payload)
         return self._host_output(reply, packet.dst, packet.src, now)
 
     def _host_output(self, packet: bytes, src_eid: str, dst_eid: str, now: float) -> list[Send]:
         if dst_eid in self.instance_of_eid:  # between our own hosts: no LISP needed
-            parsed = packets.parse_ipv4(packet)
+            parsed = packets.parse_ip(packet)
             return self._host_input(parsed, now) if parsed is not None else []
         if self.itr is None:
             self.counters.bump("host_no_itr_dropped")
@@ -412,13 +418,17 @@ class Router:
         return self.itr.forward(packet, self.instance_of_eid.get(src_eid, 0), src_eid, dst_eid, now)
 
     def send_echo(self, src_eid: str, dst_eid: str, ident: int, seq: int, payload: bytes, now: float) -> list[Send]:
-        """Our host ``src_eid`` pings ``dst_eid`` (ICMP echo request in IPv4, real checksums)."""
+        """Our host ``src_eid`` pings ``dst_eid`` (an ICMP echo request in IPv4, or ICMPv6 in IPv6,
+        with real checksums)."""
+        src_eid, dst_eid = canonical_address(src_eid), canonical_address(dst_eid)
+        if (":" in src_eid) != (":" in dst_eid):
+            raise ValueError("%s and %s are not of one address family" % (src_eid, dst_eid))
         if src_eid not in self.instance_of_eid:
             if src_eid not in self.host_eids:
                 raise ValueError("%s is not an EID of a host behind %s" % (src_eid, self.hostname))
             self.instance_of_eid[src_eid] = 0
         self.counters.bump("echo_request_out")
-        packet = packets.icmp_echo(src_eid, dst_eid, packets.ECHO_REQUEST, ident, seq, payload)
+        packet = packets.echo(src_eid, dst_eid, "request", ident, seq, payload)
         out = self._host_output(packet, src_eid, dst_eid, now)
         self._note_out(out, now)
         return out
@@ -430,9 +440,9 @@ class Router:
         is in one of our EID-prefixes are LISP traffic; anything else is counted and dropped."""
         c = self.counters
         try:
-            parsed = packets.parse_ipv4(packet)
+            parsed = packets.parse_ip(packet)
             if parsed is None:
-                c.bump("eid_in_not_ipv4_dropped")  # IPv6 or a broken header: this data plane is IPv4
+                c.bump("eid_in_malformed_dropped")  # not IPv4 or IPv6, or a broken header
                 return []
             if self.itr is None:
                 c.bump("host_no_itr_dropped")
@@ -446,7 +456,7 @@ class Router:
                     return []
                 iid = owners[0]
             c.bump("eid_in")
-            whole = packet[:int.from_bytes(packet[2:4], "big")]  # without any link padding
+            whole = packet[:packets.packet_length(packet)]  # without any link padding
             out = self.itr.forward(whole, iid, parsed.src, parsed.dst, now)
         except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:  # never raise
             c.bump("internal_errors")

@@ -540,14 +540,20 @@ class CliSession(asyncssh.SSHServerSession):
         shared.invalidate_oper(self.node)
 
     async def cmd_ping(self, line):
+        """``ping [ip|ipv6] DST [repeat N] [size N] [source SRC] [timeout N]``: IOS reads the family
+        from the address when it is not given."""
         i = 1
-        if i < len(line) and line.word(i).lower() == "ip":
+        family = None
+        if i < len(line) and line.word(i).lower() in ("ip", "ipv6"):
+            family = ipaddress.IPv6Address if line.word(i).lower() == "ipv6" else ipaddress.IPv4Address
             i += 1
         if i >= len(line):
             raise CliError(incomplete=True)
         dst = line.word(i)
+        if family is None:
+            family = ipaddress.IPv6Address if ":" in dst else ipaddress.IPv4Address
         try:
-            ipaddress.IPv4Address(dst)
+            dst = str(family(dst)).upper() if family is ipaddress.IPv6Address else str(family(dst))
         except ValueError:
             raise CliError(column=line.col(i)) from None
         options = {"repeat": 5, "size": 100, "timeout": 2, "source": None}
@@ -561,10 +567,10 @@ class CliSession(asyncssh.SSHServerSession):
             value = line.word(i + 1)
             if key == "source":
                 try:
-                    ipaddress.IPv4Address(value)
+                    value = str(family(value))
                 except ValueError:
                     raise CliError(column=line.col(i + 1)) from None
-                options[key] = value
+                options[key] = value.upper() if family is ipaddress.IPv6Address else value
             else:
                 bounds = {"repeat": (1, 2147483647), "size": (36, 18024), "timeout": (0, 3600)}[key]
                 if not value.isdigit() or not bounds[0] <= int(value) <= bounds[1]:
