@@ -12,6 +12,7 @@ import random
 import socket
 
 import pytest
+import yaml
 
 from lispxtr import lab, netns
 from lispxtr.core import Router, packets
@@ -136,6 +137,22 @@ def test_tun_refuses_bad_names():
             TunDevice(name)
 
 
+def test_plan_gives_a_dual_stack_host_its_ipv6_address_too(tmp_path):
+    plan = netns.Plan(lab.load_topology("dual-stack"), "p-")
+    assert plan.namespaces == ["p-core", "p-mrms", "p-site1", "p-site2", "p-host1", "p-host2"]
+    assert [(h["ns"], h["eid"], h["eid6"], h["plen6"], h["gateway6"]) for h in plan.hosts] == [
+        ("p-host1", "192.168.1.1", "2001:db8:1::1", 48, "2001:db8:1:ffff:ffff:ffff:ffff:fffe"),
+        ("p-host2", "192.168.2.1", "2001:db8:2::1", 48, "2001:db8:2:ffff:ffff:ffff:ffff:fffe")]
+    assert "database-mapping 2001:DB8:1::/48 locator-set RLOCS" in plan.router("SITE1")["device"].startup_text()
+    # an IPv6 host EID with no IPv4 one to share a Linux host with is refused, with the reason
+    topo = yaml.safe_load((lab.TOPOLOGY_DIR / "dual-stack.yml").read_text())
+    topo["devices"][1]["host_eids"] = ["2001:db8:1::1"]
+    path = tmp_path / "v6only.yml"
+    path.write_text(yaml.safe_dump(topo))
+    with pytest.raises(netns.NetnsError, match="2001:db8:1::1 has no IPv4 host EID"):
+        netns.Plan(lab.load_topology(str(path)), "p-")
+
+
 def _require_root():
     if os.geteuid() == 0:
         return
@@ -181,5 +198,23 @@ def test_write_up_transcript_with_linux_hosts_in_namespaces(tmp_path, tshark_che
     # Wireshark finds every LISP packet well formed, the Linux hosts' echoes inside the data packets too
     data = [u for u in iter_udp(tmp_path / "state" / "SITE1" / "lisp.pcap") if 4341 in (u[1], u[3])]
     assert len(data) == 9 + 8, len(data)  # echoes 2-5 and 1-5 out, replies 3-5 and 1-5 in
+    for name in ("MR_MS", "SITE1", "SITE2"):
+        assert tshark_check(tmp_path / "state" / name / "lisp.pcap") == [], name
+
+
+def test_dual_stack_transcript_with_linux_hosts_in_ipv6_too(tmp_path, tshark_check):
+    _require_root()
+    prefix = "lxns6-%d-" % os.getpid()
+    said = []
+    result = netns.run_test(tmp_path / "state", prefix, out=said.append, pcap=True, topology="dual-stack")
+    assert result["ok"], "\n".join(result["problems"]) + "\n" + "\n".join(said)
+    assert netns.replied_seqs(result["first"]) == [3, 4, 5] and netns.replied_seqs(result["second"]) == [1, 2, 3, 4, 5]
+    # Linux's own ping -6: the same two echoes lost, then none
+    assert netns.replied_seqs(result["first6"]) == [3, 4, 5], result["first6"]
+    assert "5 packets transmitted, 3 received, 40% packet loss" in result["first6"]
+    assert netns.replied_seqs(result["second6"]) == [1, 2, 3, 4, 5], result["second6"]
+    assert "2001:DB8:2::/48, uptime:" in result["map_cache6"] and "10.255.2.1" in result["map_cache6"]
+    assert not {ns for ns in netns.existing_namespaces() if ns.startswith(prefix)}
+    # the Linux hosts' ICMPv6 inside the data packets, as Wireshark reads them
     for name in ("MR_MS", "SITE1", "SITE2"):
         assert tshark_check(tmp_path / "state" / name / "lisp.pcap") == [], name

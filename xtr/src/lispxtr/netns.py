@@ -104,9 +104,7 @@ class Plan:
         for dev in topology.devices:
             ns = _ns_name(prefix, dev.name)
             hosts = []
-            for eid in dev.host_eids:
-                if ":" in eid:  # the namespaces run IPv4 only (IPv6 switched off): no Linux host for it
-                    continue
+            for eid in [e for e in dev.host_eids if ":" not in e]:
                 # one Linux host per EID-prefix, on a veth of its own; the xTR is the last address
                 net = next((ipaddress.ip_network(p) for p in dev.eid_prefixes if ipaddress.ip_address(eid) in ipaddress.ip_network(p)), None)
                 if net is None or net.prefixlen > 30:
@@ -120,6 +118,19 @@ class Plan:
                         "gateway": str(gateway), "router": dev.name, "router_ns": ns, "router_if": "eid%d" % len(hosts)}
                 hosts.append(host)
                 self.hosts.append(host)
+            # an IPv6 host EID joins the host of the IPv4 one in the same place (the first with the
+            # first): a dual-stack Linux host, its xTR the last-but-one address of its EID-prefix
+            for index, eid in enumerate(e for e in dev.host_eids if ":" in e):
+                net = next((ipaddress.ip_network(p) for p in dev.eid_prefixes
+                            if ":" in p and ipaddress.ip_address(eid) in ipaddress.ip_network(p)), None)
+                if net is None or net.prefixlen > 126:
+                    raise NetnsError("%s: host EID %s is not in one of its EID-prefixes (of /126 or shorter)" % (dev.name, eid))
+                if index >= len(hosts):
+                    raise NetnsError("%s: IPv6 host EID %s has no IPv4 host EID to share a Linux host with" % (dev.name, eid))
+                gateway = net.broadcast_address - 1
+                if gateway.compressed == eid:
+                    raise NetnsError("%s: host EID %s is the address the xTR takes in %s" % (dev.name, eid, net))
+                hosts[index].update(eid6=eid, plen6=net.prefixlen, gateway6=gateway.compressed)
             text = dev.startup_config
             for old, new in remap.items():  # the loopback addresses of the topology, as words only
                 text = re.sub(r"(?<![\d.])%s(?![\d.])" % re.escape(old), new, text)
@@ -284,10 +295,16 @@ class NetnsLab:
 
     def _build_network(self) -> None:
         plan = self.plan
-        quiet = {"net.ipv6.conf.all.disable_ipv6": 1, "net.ipv6.conf.default.disable_ipv6": 1}  # IPv4 lab: no RS/DAD noise
+        # IPv6 only where a dual-stack host needs it (its namespace and its xTR's), without duplicate
+        # address detection (RFC 4862 §5.4: the lab's addresses are unique by construction) and
+        # forwarding on the xTR; everywhere else off, so that no RS/DAD/MLD noise reaches a TUN
+        quiet = {"net.ipv6.conf.all.disable_ipv6": 1, "net.ipv6.conf.default.disable_ipv6": 1}
+        dual = {"net.ipv6.conf.all.disable_ipv6": 0, "net.ipv6.conf.default.disable_ipv6": 0,
+                "net.ipv6.conf.all.accept_dad": 0, "net.ipv6.conf.default.accept_dad": 0}
+        v6_namespaces = {ns for h in plan.hosts if "eid6" in h for ns in (h["ns"], h["router_ns"])}
         for ns in plan.namespaces:
             _ip("netns", "add", ns)
-            _write_sysctl(ns, quiet)
+            _write_sysctl(ns, dual if ns in v6_namespaces else quiet)
             _ip("-n", ns, "link", "set", "lo", "up")
         # the RLOC link: a bridge in the core namespace, one veth per router
         _ip("-n", plan.core, "link", "add", "br0", "type", "bridge")
@@ -303,7 +320,7 @@ class NetnsLab:
                 continue
             # an xTR: IP forwarding, its hosts on veths, and everything else into the TUN device
             _write_sysctl(router["ns"], {"net.ipv4.ip_forward": 1, "net.ipv4.conf.all.rp_filter": 0,
-                                         "net.ipv4.conf.default.rp_filter": 0})
+                                         "net.ipv4.conf.default.rp_filter": 0, "net.ipv6.conf.all.forwarding": 1})
             for host in router["hosts"]:
                 _ip("link", "add", "name", "eth0", "netns", host["ns"], "type", "veth", "peer", "name", host["router_if"],
                     "netns", router["ns"])
@@ -312,9 +329,16 @@ class NetnsLab:
                 _ip("-n", host["ns"], "addr", "add", "%s/%d" % (host["eid"], host["plen"]), "dev", "eth0")
                 _ip("-n", host["ns"], "link", "set", "eth0", "up")
                 _ip("-n", host["ns"], "route", "add", "default", "via", host["gateway"])
+                if "eid6" in host:
+                    _ip("-n", router["ns"], "-6", "addr", "add", "%s/%d" % (host["gateway6"], host["plen6"]),
+                        "dev", host["router_if"], "nodad")
+                    _ip("-n", host["ns"], "-6", "addr", "add", "%s/%d" % (host["eid6"], host["plen6"]), "dev", "eth0", "nodad")
+                    _ip("-n", host["ns"], "-6", "route", "add", "default", "via", host["gateway6"])
             _ip("-n", router["ns"], "tuntap", "add", "dev", TUN_NAME, "mode", "tun")
             _ip("-n", router["ns"], "link", "set", TUN_NAME, "mtu", str(TUN_MTU), "up")
             _ip("-n", router["ns"], "route", "add", "default", "dev", TUN_NAME)
+            if any("eid6" in h for h in router["hosts"]):
+                _ip("-n", router["ns"], "-6", "route", "add", "default", "dev", TUN_NAME)
 
     def _write_state(self) -> None:
         for router in self.plan.routers:
@@ -323,7 +347,7 @@ class NetnsLab:
             ndir.mkdir(parents=True, exist_ok=True)
             os.chmod(ndir, 0o700)
             data = dev.to_json()
-            data.update(host_eids=[], netns=router["ns"], eid_tun=router["tun"], linux_hosts=[h["eid"] for h in router["hosts"]])
+            data.update(host_eids=[], netns=router["ns"], eid_tun=router["tun"], linux_hosts=[e for h in router["hosts"] for e in (h["eid"], h.get("eid6")) if e])
             atomic_write(ndir / "node.json", json.dumps(data, indent=1) + "\n", 0o644)
             atomic_write(ndir / "startup-config", dev.startup_text(), 0o600)
             ensure_host_key(ndir / "ssh_host_key")
@@ -384,12 +408,15 @@ class NetnsLab:
                  % ("(link)", plan.core, RLOC_NET, CORE_ADDRESS))
         for router in plan.routers:
             pid = lab.running_pid(self.state_dir, router["name"])
-            eids = ", ".join("%s behind %s" % (h["eid"], h["ns"]) for h in router["hosts"])
+            eids = ", ".join("%s behind %s" % (" and ".join(e for e in (h["eid"], h.get("eid6")) if e), h["ns"])
+                             for h in router["hosts"])
             self.out("  %-8s %-16s RLOC %-13s pid %-7s ssh %d  netconf %d%s" % (
                 router["name"], router["ns"], router["rloc"], pid, CLI_PORT, NETCONF_PORT,
                 ("  host " + eids) if eids else ""))
         if len(plan.hosts) >= 2:
             self.out("try:        ip netns exec %s ping -c 5 %s" % (plan.hosts[0]["ns"], plan.hosts[1]["eid"]))
+            if "eid6" in plan.hosts[0] and "eid6" in plan.hosts[1]:
+                self.out("            ip netns exec %s ping -c 5 %s" % (plan.hosts[0]["ns"], plan.hosts[1]["eid6"]))
         self.out("inventory:  %s (use it from: ip netns exec %s ...)" % (self.state_dir / "inventory.yml", plan.core))
 
     # -- tear down ------------------------------------------------------------------------------
@@ -526,11 +553,13 @@ def load(state_dir, out=print) -> NetnsLab:
 # ---------------------------------------------------------------------------------------------
 # the write-up as a check
 
-def run_test(state_dir, prefix: str, out=print, pcap: bool = False) -> dict:
-    """Build the lab, wait for both registrations, ping twice from host1 to host2, tear down.
-    Returns ``{"ok", "problems", "first", "second", "map_cache", "sites"}``."""
-    netlab = NetnsLab(state_dir, prefix, out=out)
-    result = {"ok": False, "problems": [], "first": "", "second": "", "map_cache": "", "sites": ""}
+def run_test(state_dir, prefix: str, out=print, pcap: bool = False, topology: str | None = None) -> dict:
+    """Build the lab, wait for both registrations, ping twice from host1 to host2 (and, when both
+    hosts are dual-stack, twice more over IPv6), tear down. Returns ``{"ok", "problems", "first",
+    "second", "map_cache", "first6", "second6", "map_cache6", "sites"}``."""
+    netlab = NetnsLab(state_dir, prefix, topology, out=out)
+    result = {"ok": False, "problems": [], "first": "", "second": "", "map_cache": "", "first6": "", "second6": "",
+              "map_cache6": "", "sites": ""}
     built = False
     try:
         netlab.up(pcap=pcap)  # takes down what it built when it fails
@@ -541,21 +570,20 @@ def run_test(state_dir, prefix: str, out=print, pcap: bool = False) -> dict:
         src, dst = plan.hosts[0], plan.hosts[1]
         result["sites"] = netlab.wait_registered()
         out("both sites registered:\n" + result["sites"].rstrip())
-        command = "ip netns exec %s ping -c %d -W 2 %s" % (src["ns"], PING_COUNT, dst["eid"])
-        for which, want in (("first", [3, 4, 5]), ("second", [1, 2, 3, 4, 5])):
-            proc = netlab.ping(src["ns"], dst["eid"])
-            result[which] = proc.stdout + proc.stderr
-            out("\n# %s   (%s run)\n%s" % (command, which, result[which].rstrip()))
-            got = replied_seqs(proc.stdout)
-            received = len(want)
-            summary = "%d packets transmitted, %d received" % (PING_COUNT, received)
-            if got != want or summary not in proc.stdout:
-                result["problems"].append("%s ping: replies to icmp_seq %s, expected %s (%r)" % (which, got, want, summary))
-        (result["map_cache"],) = netlab.cli(src["router"], "show ip lisp map-cache")
-        out("\n%s#show ip lisp map-cache\n%s" % (src["router"], result["map_cache"].rstrip()))
-        if not re.search(r"^%s, uptime: .*via map-reply, complete" % re.escape(
-                next(p for p in plan.router(dst["router"])["device"].eid_prefixes)), result["map_cache"], re.M):
-            result["problems"].append("%s's map-cache has no complete entry for %s's EID-prefix" % (src["router"], dst["router"]))
+        families = [("", src["eid"], dst["eid"], "show ip lisp map-cache")]
+        if "eid6" in src and "eid6" in dst:
+            families.append(("6", src["eid6"], dst["eid6"], "show lisp instance-id 0 ipv6 map-cache"))
+        for suffix, _src_eid, dst_eid, show in families:
+            _ping_story(netlab, src, dst_eid, result, suffix, out)
+            (cache,) = netlab.cli(src["router"], show)
+            result["map_cache" + suffix] = cache
+            out("\n%s#%s\n%s" % (src["router"], show, cache.rstrip()))
+            prefix_of_dst = next(p for p in plan.router(dst["router"])["device"].eid_prefixes
+                                 if ipaddress.ip_address(dst_eid) in ipaddress.ip_network(p))
+            printed = prefix_of_dst.upper() if suffix else prefix_of_dst  # IOS prints IPv6 in capitals
+            if not re.search(r"^%s, uptime: .*via map-reply, complete" % re.escape(printed), cache, re.M):
+                result["problems"].append("%s's map-cache has no complete entry for %s's EID-prefix %s"
+                                          % (src["router"], dst["router"], prefix_of_dst))
     except (NetnsError, OSError, subprocess.SubprocessError, asyncio.TimeoutError, _ssh_errors()) as exc:
         result["problems"].append(str(exc) or type(exc).__name__)
     finally:
@@ -563,6 +591,21 @@ def run_test(state_dir, prefix: str, out=print, pcap: bool = False) -> dict:
             result["problems"].append("teardown left something behind")
     result["ok"] = not result["problems"]
     return result
+
+
+def _ping_story(netlab: NetnsLab, src: dict, dst_eid: str, result: dict, suffix: str, out) -> None:
+    """The write-up's two pings from ``src``'s Linux host to ``dst_eid``: the first loses echoes 1
+    and 2 (each xTR resolves the other's EID once), the second none."""
+    command = "ip netns exec %s ping -c %d -W 2 %s" % (src["ns"], PING_COUNT, dst_eid)
+    for which, want in (("first", [3, 4, 5]), ("second", [1, 2, 3, 4, 5])):
+        proc = netlab.ping(src["ns"], dst_eid)
+        result[which + suffix] = proc.stdout + proc.stderr
+        out("\n# %s   (%s run)\n%s" % (command, which, result[which + suffix].rstrip()))
+        got = replied_seqs(proc.stdout)
+        summary = "%d packets transmitted, %d received" % (PING_COUNT, len(want))
+        if got != want or summary not in proc.stdout:
+            result["problems"].append("%s ping to %s: replies to icmp_seq %s, expected %s (%r)"
+                                      % (which, dst_eid, got, want, summary))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -613,12 +656,13 @@ def _test_main(args) -> int:
 
     prefix = args.prefix if args.prefix is not None else "lxns-%d-" % os.getpid()
     if args.state_dir:
-        result = run_test(args.state_dir, prefix)
+        result = run_test(args.state_dir, prefix, topology=args.topology)
     else:
         with tempfile.TemporaryDirectory(prefix="lisp-netns-") as tmp:
-            result = run_test(tmp, prefix)
+            result = run_test(tmp, prefix, topology=args.topology)
     if result["ok"]:
-        print("\nnetns lab: PASS (first run lost echoes 1 and 2 only, second run 5/5; namespaces removed)")
+        print("\nnetns lab: PASS (first run lost echoes 1 and 2 only, second run 5/5%s; namespaces removed)"
+              % (", in IPv4 and in IPv6" if result["first6"] else ""))
         return 0
     print("\nnetns lab: FAIL\n  " + "\n  ".join(result["problems"]))
     return 1
