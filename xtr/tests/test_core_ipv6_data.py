@@ -6,6 +6,7 @@ import socket
 
 import pytest
 
+from lispxtr import lab as lab_runner
 from lispxtr.config import parse_config
 from lispxtr.core import EchoReply, packets
 from lispxtr.core.prefix import parse_prefix
@@ -16,79 +17,17 @@ from .test_core_lab import MS_RLOC, SITE1_HOST, SITE1_RLOC, SITE2_HOST, SITE2_RL
 
 SITE1_HOST6, SITE2_HOST6 = "2001:db8:1::1", "2001:db8:2::1"
 
-MR_MS_TEXT = """hostname MR_MS
-router lisp
- service ipv4
-  map-server
-  map-resolver
-  exit-service-ipv4
- !
- service ipv6
-  map-server
-  map-resolver
-  exit-service-ipv6
- !
- site SITE1
-  authentication-key 0 SITE1-KEY
-  eid-record 192.168.1.0/24 accept-more-specifics
-  eid-record 2001:DB8:1::/48 accept-more-specifics
-  exit-site
- !
- site SITE2
-  authentication-key 0 SITE2-KEY
-  eid-record 192.168.2.0/24 accept-more-specifics
-  eid-record 2001:DB8:2::/48 accept-more-specifics
-  exit-site
- !
- exit-router-lisp
-"""
-
-XTR_TEXT = """hostname {name}
-router lisp
- locator-set RLOCS
-  IPv4-interface Loopback0 priority 10 weight 50
-  exit-locator-set
- !
- service ipv4
-  itr map-resolver 127.0.10.1
-  itr
-  etr map-server 127.0.10.1 key 0 {name}-KEY
-  etr
-  exit-service-ipv4
- !
- service ipv6
-  itr map-resolver 127.0.10.1
-  itr
-  etr map-server 127.0.10.1 key 0 {name}-KEY
-  etr
-  exit-service-ipv6
- !
- instance-id 0
-  service ipv4
-   eid-table default
-   database-mapping 192.168.{n}.0/24 locator-set RLOCS
-   map-cache 0.0.0.0/0 map-request
-   exit-service-ipv4
-  !
-  service ipv6
-   eid-table default
-   database-mapping 2001:DB8:{n}::/48 locator-set RLOCS
-   map-cache ::/0 map-request
-   exit-service-ipv6
-  !
-  exit-instance-id
- !
- exit-router-lisp
-"""
-
 
 def dual_stack_lab():
+    """The built-in dual-stack topology's routers and startup configurations, in memory."""
+    devices = {dev.name: dev for dev in lab_runner.load_topology("dual-stack").devices}
     lab = Lab(start=False)
-    lab.add("SITE1", SITE1_RLOC, [SITE1_HOST, SITE1_HOST6])
+    lab.add("SITE1", SITE1_RLOC, devices["SITE1"].host_eids)
     lab.add("SITE2", SITE2_RLOC, [SITE2_HOST, "2001:DB8:2::1"])  # written as IOS does: kept canonical
-    lab.apply(MS_RLOC, parse_config(MR_MS_TEXT))
-    lab.apply(SITE1_RLOC, parse_config(XTR_TEXT.format(name="SITE1", n=1)))
-    lab.apply(SITE2_RLOC, parse_config(XTR_TEXT.format(name="SITE2", n=2)))
+    assert devices["SITE2"].host_eids == [SITE2_HOST, SITE2_HOST6]
+    for name, rloc in (("MR_MS", MS_RLOC), ("SITE1", SITE1_RLOC), ("SITE2", SITE2_RLOC)):
+        assert devices[name].address == rloc
+        lab.apply(rloc, parse_config(devices[name].startup_text()))
     return lab
 
 
