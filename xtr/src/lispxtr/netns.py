@@ -347,7 +347,8 @@ class NetnsLab:
             ndir.mkdir(parents=True, exist_ok=True)
             os.chmod(ndir, 0o700)
             data = dev.to_json()
-            data.update(host_eids=[], netns=router["ns"], eid_tun=router["tun"], linux_hosts=[e for h in router["hosts"] for e in (h["eid"], h.get("eid6")) if e])
+            linux_hosts = [eid for h in router["hosts"] for eid in (h["eid"], h.get("eid6")) if eid]
+            data.update(host_eids=[], netns=router["ns"], eid_tun=router["tun"], linux_hosts=linux_hosts)
             atomic_write(ndir / "node.json", json.dumps(data, indent=1) + "\n", 0o644)
             atomic_write(ndir / "startup-config", dev.startup_text(), 0o600)
             ensure_host_key(ndir / "ssh_host_key")

@@ -3,8 +3,7 @@
 # the lab down at exit. Shared by the targets' runme.sh.
 # Usage: exec ../setup_lab/run_lab.sh [--story] PLAYBOOK [ansible-playbook options]
 # --story: the playbook plays the write-up's story first: it gets lab_intent_dir (the write-up's
-# intent, examples/lab/) and a home whose ~/.ssh/known_hosts is the lab's, for the ping over
-# ansible.netcommon.network_cli.
+# intent, examples/lab/). Every playbook runs with a home whose ~/.ssh/known_hosts is the lab's.
 # Settings (ansible-test passes no environment through): tests/integration/integration_config.yml,
 # for example "setup_lab_topology: /path/to/topology.yml" to run the lab on other 127.x addresses.
 set -eux
@@ -20,27 +19,27 @@ extra=()
 if [ -f ../../integration_config.yml ]; then
     extra+=(-e @../../integration_config.yml)
 fi
-if [ "${story}" = false ]; then
-    trap 'ansible-playbook -i "${inventory}" "${extra[@]}" ../setup_lab/lab_down.yml' EXIT
-    ansible-playbook -i "${inventory}" "${extra[@]}" "$@"
-    exit
+if [ "${story}" = true ]; then
+    # The write-up's intent (examples/lab/) ships with the collection: find the collection
+    # ansible-test installed (ANSIBLE_COLLECTIONS_PATH), else this source tree.
+    intent=""
+    IFS=: read -r -a collection_paths <<< "${ANSIBLE_COLLECTIONS_PATH:-}"
+    candidates=()
+    for path in "${collection_paths[@]}"; do
+        candidates+=("${path}/ansible_collections/lispnet/lisp/examples/lab")
+    done
+    candidates+=("$(cd ../../../.. && pwd)/examples/lab")
+    for dir in "${candidates[@]}"; do
+        if [ -f "${dir}/lab.yml" ]; then
+            intent="$(cd "${dir}" && pwd)"
+            break
+        fi
+    done
+    [ -n "${intent}" ] || { echo "examples/lab of lispnet.lisp not found" >&2; exit 1; }
+    extra+=(-e "lab_intent_dir=${intent}")
 fi
-# The write-up's intent (examples/lab/) ships with the collection: find the collection ansible-test
-# installed (ANSIBLE_COLLECTIONS_PATH), else this source tree.
-intent=""
-IFS=: read -r -a collection_paths <<< "${ANSIBLE_COLLECTIONS_PATH:-}"
-candidates=()
-for path in "${collection_paths[@]}"; do
-    candidates+=("${path}/ansible_collections/lispnet/lisp/examples/lab")
-done
-candidates+=("$(cd ../../../.. && pwd)/examples/lab")
-for dir in "${candidates[@]}"; do
-    if [ -f "${dir}/lab.yml" ]; then
-        intent="$(cd "${dir}" && pwd)"
-        break
-    fi
-done
-[ -n "${intent}" ] || { echo "examples/lab of lispnet.lisp not found" >&2; exit 1; }
+# A ping over ansible.netcommon.network_cli checks host keys against ~/.ssh/known_hosts only: give
+# ansible-playbook a home whose known_hosts is the lab's (as scripts/lab does), never the user's.
 lab_home="$(mktemp -d)"
 mkdir -p "${lab_home}/.ssh"
 chmod 700 "${lab_home}" "${lab_home}/.ssh"
@@ -50,4 +49,4 @@ cleanup() {
     rm -rf "${lab_home}"
 }
 trap cleanup EXIT
-HOME="${lab_home}" ansible-playbook -i "${inventory}" "${extra[@]}" -e "lab_intent_dir=${intent}" "$@"
+HOME="${lab_home}" ansible-playbook -i "${inventory}" "${extra[@]}" "$@"
