@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     lab_sub = lab.add_subparsers(dest="lab_command", required=True)
     up = lab_sub.add_parser("up", help="start the lab in the background and write its inventory")
     state_dir(up)
-    up.add_argument("--topology", help="topology file (YAML/JSON) or built-in name (default, writeup-configured)")
+    up.add_argument("--topology", help="topology file (YAML/JSON) or built-in name (default, writeup-configured, dual-stack)")
     up.add_argument("--startup-config", "--configured", dest="configured", action="store_true",
                     help="boot the three-router lab with the write-up's LISP configuration")
     up.add_argument("--pcap", action="store_true", help="each node captures its LISP packets to STATE_DIR/NAME/lisp.pcap")

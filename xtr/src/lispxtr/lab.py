@@ -8,7 +8,8 @@ started (each pid's command line is checked first). ``lab_status`` reports them.
 A topology (YAML or JSON) lists devices: ``name``, ``address`` (127.0.0.0/8), ``role``
 (``map-server`` or ``xtr``), ``host_eids``, ``eid_prefixes``, ``username``, ``password``,
 ``enable_secret``, ``cli_port``, ``netconf_port`` and an optional ``startup_config`` (``router
-lisp`` lines). Built-in topologies: ``default`` (no LISP configuration) and ``writeup-configured``.
+lisp`` lines). Built-in topologies: ``default`` (no LISP configuration), ``writeup-configured`` and
+``dual-stack`` (the same with IPv6 EID-prefixes and hosts beside the IPv4 ones).
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ def builtin_topologies() -> list[str]:
 
 
 def load_topology(spec: str | None = None) -> Topology:
-    """A topology from a file (YAML or JSON) or a built-in name (``default``, ``writeup-configured``)."""
+    """A topology from a file (YAML or JSON) or a built-in name (``default``, ``writeup-configured``, ``dual-stack``)."""
     spec = spec or DEFAULT_TOPOLOGY
     path = pathlib.Path(spec)
     if not path.exists():
