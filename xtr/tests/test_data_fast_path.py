@@ -376,3 +376,99 @@ def test_encapsulation_is_the_data_header():
         assert send.data == DataHeader(nonce=nonce, instance_id=iid & 0xFFFFFF, payload=packet).encode()
         assert send.src == (SITE2_RLOC, 49152 + h % 16384) and send.dst == (SITE1_RLOC, DATA_PORT)
         assert DataHeader.decode(send.data) == DataHeader(nonce, iid & 0xFFFFFF, None, False, None, packet)
+
+
+# -- packets read from the EID-side interface (``Router.forward``, ``Router._forward_fast``) -------
+def tun_packet(rng, src=SITE2_HOST, dst=SITE1_HOST):
+    """A packet a host behind SITE2 sends towards SITE1, as its TUN device hands it over: UDP or an
+    echo, of random size, sometimes with link padding after Total Length."""
+    payload = bytes(rng.getrandbits(8) for _i in range(rng.choice((0, 1, 8, 56, 200, 1400))))
+    if rng.random() < 0.5:
+        body = icmp(packets.ECHO_REQUEST, rng.getrandbits(16), rng.getrandbits(16), payload)
+        inner = ipv4(src, dst, packets.ICMP, body, ident=rng.getrandbits(16), ttl=rng.randrange(1, 256))
+    else:
+        inner = ipv4(src, dst, 17, struct.pack("!HHHH", 5000, 9, 8 + len(payload), 0) + payload)
+    if rng.random() < 0.1:
+        inner += bytes(rng.randrange(1, 8))
+    return inner
+
+
+class ForwardPair(Pair):
+    """``forward`` on the fast and the general router; ``taken`` counts what the fast path answered."""
+
+    def __init__(self, iid=0, cache="hit", **kw):
+        super().__init__(iid, cache, **kw)
+        forward_fast = self.fast._forward_fast  # pylint: disable=protected-access  # counted, then called as is
+
+        def counted(packet, now):
+            out = forward_fast(packet, now)
+            if out is not None:
+                self.taken += 1
+            return out
+
+        self.fast._forward_fast = counted  # pylint: disable=protected-access  # the instance attribute shadows the method
+
+    def check(self, data, src=SRC):
+        self.now += 0.25
+        out_fast = self.fast.forward(data, self.now)
+        out_general = self.general.forward(data, self.now)
+        assert out_fast == out_general, data.hex()
+        assert state(self.fast) == state(self.general), data.hex()
+        return out_fast
+
+
+@pytest.mark.parametrize("iid", [0, 5])
+@pytest.mark.parametrize("cache", sorted(CACHES))
+def test_forward_fast_path_matches_forward(iid, cache):
+    rng = random.Random("forward-%d-%s" % (iid, cache))
+    pair = ForwardPair(iid, cache)
+    for _i in range(300):
+        pair.check(tun_packet(rng))
+    # the sources are ours and the header intact: the fast path takes every one
+    assert pair.taken == 300
+    assert pair.fast.counters["eid_in"] == 300
+
+
+def test_forward_fast_path_mutations_and_strangers():
+    rng = random.Random("forward-mutations")
+    pair = ForwardPair(5, "hit")
+    for _i in range(3000):
+        data = bytearray(tun_packet(rng))
+        for _j in range(rng.randrange(1, 3)):
+            kind = rng.randrange(4) if data else 3
+            if kind == 0:
+                data[rng.randrange(len(data))] = rng.getrandbits(8)
+            elif kind == 1:
+                data = data[:rng.randrange(len(data))]
+            elif kind == 2 and len(data) >= 20:  # a header made right again after a change
+                data[rng.randrange(20)] = rng.getrandbits(8)
+                struct.pack_into("!H", data, 10, 0)
+                struct.pack_into("!H", data, 10, packets.checksum(bytes(data[:20])))
+            else:
+                data += bytes(rng.randrange(1, 4))
+        pair.check(bytes(data))
+    for stranger in ("10.9.9.9", "192.168.1.1", "0.0.0.0"):  # not in SITE2's EID-prefix
+        pair.check(tun_packet(rng, src=stranger))
+    pair.check(packets.icmp6_echo("2001:db8:2::1", "2001:db8:1::1", packets.ECHO6_REQUEST, 1, 1, b""))
+    pair.check(b"")
+    assert 0 < pair.taken < 3000
+    assert pair.fast.counters["itr_source_not_eid_dropped"] >= 3
+
+
+@pytest.mark.parametrize("kw", [{"itr": False}, {"etr": False}])
+def test_forward_fast_path_needs_itr_and_etr(kw):
+    rng = random.Random("forward-roles")
+    pair = ForwardPair(0, "hit", **kw)
+    for _i in range(50):
+        pair.check(tun_packet(rng))
+    assert pair.taken == 0
+
+
+def test_forward_source_cache_follows_reconfiguration():
+    pair = ForwardPair(0, "hit")
+    rng = random.Random("forward-reconfig")
+    pair.check(tun_packet(rng))
+    for router in (pair.fast, pair.general):  # SITE2's EID-prefix moves to instance 7
+        router.apply_config(site2_config(iid=7), pair.now)
+    pair.check(tun_packet(rng))
+    assert pair.fast.counters["itr_drop_map_cache_miss"] == 1  # instance 7 has no entry for SITE1 yet
