@@ -19,6 +19,7 @@ to one per 3 s: the sender per destination RLOC and changed EID-prefix, the resp
 from __future__ import annotations
 
 import random
+import socket
 import struct
 import zlib
 from dataclasses import dataclass
@@ -144,13 +145,13 @@ class Itr:
         c.bump("itr_drop_negative_action")
         return []
 
-    def forward_ipv4(self, packet: bytes, iid: int, dst: int, src_eid: str, dst_eid: str, now: float) -> list[Send]:
-        """``forward`` for an IPv4 packet whose destination ``dst_eid`` the caller already has as an
-        int (``dst``): the common case, a map-cache entry with one usable locator, goes straight to
-        the encapsulated bytes; everything else (a miss, a negative entry, several locators) is
+    def forward_ipv4(self, packet: bytes, iid: int, now: float) -> list[Send]:
+        """``forward`` for an IPv4 packet with a 20-byte header, its addresses read from the packet:
+        the common case, a map-cache entry with one usable locator, goes straight to the
+        encapsulated bytes; everything else (a miss, a negative entry, several locators) is
         ``forward`` itself. Same sends, counters, entry statistics and nonces as ``forward``."""
-        table = self.map_cache.ipv4_tables.get(iid)
-        entry = table.find(dst) if table is not None else None  # MapCache.lookup without its call
+        table = self.map_cache.ipv4_tables.get(iid)  # MapCache.lookup without its call
+        entry = table.find(int.from_bytes(packet[16:20], "big")) if table is not None else None
         if entry is not None:
             locators = entry.locators
             if len(locators) == 1:
@@ -164,7 +165,7 @@ class Itr:
                     self.counters["itr_encapsulated"] += 1
                     return [_send(_LISP_HEADER.pack(_FLAGS_N_I | self.rng.getrandbits(24), (iid & 0xFFFFFF) << 8) + packet,
                                   (self.rloc, EPHEMERAL_BASE + h % 16384), (loc.address, DATA_PORT))]
-        return self.forward(packet, iid, src_eid, dst_eid, now)
+        return self.forward(packet, iid, socket.inet_ntoa(packet[12:16]), socket.inet_ntoa(packet[16:20]), now)
 
     def _encap(self, packet: bytes, iid: int, rloc: str, h: int) -> Send:
         # RFC 9300 §5.3: N bit with a random nonce, I bit with the instance-id (the bytes

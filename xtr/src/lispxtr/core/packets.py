@@ -21,7 +21,6 @@ _IP = struct.Struct("!BBHHHBBH4s4s")
 _ICMP_ECHO = struct.Struct("!BBHHH")
 _LISP = 8  # RFC 9300 §5.3: the LISP data header before the inner packet
 ipv4_text = socket.inet_ntoa  # 4 address bytes -> dotted text (what ``parse_ipv4`` gives), for the fast path
-_SOURCE = struct.Struct("!20xI")  # the inner IPv4 source address of a LISP data packet, as an int
 
 
 def ipv4_packet(src: str, dst: str, proto: int, payload: bytes, ident: int = 0, ttl: int = 64) -> bytes:
@@ -208,9 +207,3 @@ def echo_reply(data: bytes) -> bytes | None:
     rest = (_VERSION_IHL + total + seq + _TTL_ICMP + _from_bytes(data[20:28])) % 0xFFFF
     return _ECHO_REPLY.pack(_VERSION_IHL, total, seq, 0, _TTL_ICMP, 0xFFFF - rest if rest else 0, host, peer,
                             0, check) + data[32:end]
-
-
-def source_int(data: bytes) -> int:
-    """The inner IPv4 source address of a LISP data packet ``echo_reply`` accepted, as an int
-    (what ``prefix.addr_to_int`` gives for its text)."""
-    return _SOURCE.unpack_from(data)[0]

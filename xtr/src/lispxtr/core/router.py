@@ -391,7 +391,7 @@ class Router:
         c = self.counters
         c["etr_decapsulated"] += 1  # RFC 9300 §5.3: the ETR strips the outer headers
         c["echo_request_in"] += 1
-        return self.itr.forward_ipv4(reply, iid, packets.source_int(data), host, peer, now)
+        return self.itr.forward_ipv4(reply, iid, now)
 
     # -- the hosts behind us -----------------------------------------------------------------
     def _host_input(self, packet: packets.Ipv4Packet | packets.Ipv6Packet, now: float) -> list[Send]:
@@ -458,11 +458,10 @@ class Router:
             iid = 0
             if self.etr is not None:  # the instance whose database-mapping covers the source
                 afi, value = addr_to_int(parsed.src)
-                owners = [i for i in self.eid_tables if self.etr.owns_address(i, afi, value) is not None]
-                if not owners:
+                iid = self._source_instance(afi, value)
+                if iid is None:
                     c.bump("itr_source_not_eid_dropped")
                     return []
-                iid = owners[0]
             c.bump("eid_in")
             whole = packet[:packets.packet_length(packet)]  # without any link padding
             out = self.itr.forward(whole, iid, parsed.src, parsed.dst, now)
@@ -472,6 +471,11 @@ class Router:
             return []
         self._note_out(out, now)
         return out
+
+    def _source_instance(self, afi: str, value: int) -> int | None:
+        """The first instance whose database-mapping covers a source EID; None when none does."""
+        etr = self.etr
+        return next((i for i in self.eid_tables if etr.owns_address(i, afi, value) is not None), None)
 
     def _forward_fast(self, packet: bytes, now: float) -> list[Send] | None:
         """``forward``'s answer for its common case, without parsing the packet into a dataclass: an
@@ -489,8 +493,8 @@ class Router:
         src = int.from_bytes(packet[12:16], "big")
         iid = self._source_iid.get(src)
         if iid is None:  # the first instance whose database-mapping covers the source, as forward finds it
-            owners = [i for i in self.eid_tables if etr.owns_address(i, "ipv4", src) is not None]
-            iid = owners[0] if owners else -1
+            found = self._source_instance("ipv4", src)
+            iid = -1 if found is None else found
             if len(self._source_iid) >= 4096:
                 self._source_iid.clear()
             self._source_iid[src] = iid
@@ -498,8 +502,7 @@ class Router:
             return None  # not LISP traffic: forward counts it
         self.counters["eid_in"] += 1
         whole = packet if total == len(packet) else packet[:total]  # without any link padding
-        return itr.forward_ipv4(whole, iid, int.from_bytes(packet[16:20], "big"), packets.ipv4_text(packet[12:16]),
-                                packets.ipv4_text(packet[16:20]), now)
+        return itr.forward_ipv4(whole, iid, now)
 
     # -- timers ------------------------------------------------------------------------------
     def next_timer(self) -> float | None:
