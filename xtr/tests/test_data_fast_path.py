@@ -39,11 +39,11 @@ CACHES = {
 }
 
 
-def make_router(iid, cache, fast, itr=True, etr=True, eid_interface=False):
+def make_router(iid, cache, fast, itr=True, etr=True, eid_interface=False, hosts=(SITE2_HOST, OTHER_HOST)):
     config = site2_config(iid=iid)
     service = config.lisp.services["ipv4"]
     service.itr, service.etr = itr, etr
-    router = Router(hostname="SITE2", rloc=SITE2_RLOC, host_eids=[SITE2_HOST, OTHER_HOST], rng=random.Random(7))
+    router = Router(hostname="SITE2", rloc=SITE2_RLOC, host_eids=list(hosts), rng=random.Random(7))
     router.apply_config(config, T0)
     router.data_fast_path = fast
     router.eid_interface = eid_interface
@@ -86,8 +86,8 @@ class Pair:
         self.taken = 0
         fast_path = getattr(self.fast, self.FAST_PATH)  # counted, then called as is
 
-        def counted(data, now):
-            out = fast_path(data, now)
+        def counted(*args):
+            out = fast_path(*args)
             if out is not None:
                 self.taken += 1
             return out
@@ -415,8 +415,9 @@ def test_forward_fast_path_matches_forward(iid, cache):
     pair = ForwardPair(iid, cache)
     for _i in range(300):
         pair.check(tun_packet(rng))
-    # the sources are ours and the header intact: the fast path takes every one
-    assert pair.taken == 300
+    # the sources are ours and the header intact: the fast path takes every one its flow cache
+    # can decide (one usable locator); a miss, a negative entry or a choice among locators is forward's
+    assert pair.taken == (300 if cache in ("hit", "hit-weight-0") else 0)
     assert pair.fast.counters["eid_in"] == 300
 
 
@@ -463,3 +464,103 @@ def test_forward_source_cache_follows_reconfiguration():
         router.apply_config(site2_config(iid=7), pair.now)
     pair.check(tun_packet(rng))
     assert pair.fast.counters["itr_drop_map_cache_miss"] == 1  # instance 7 has no entry for SITE1 yet
+
+
+def test_flow_cache_follows_the_map_cache():
+    """A flow's decision is kept only while the map-cache is unchanged: a replaced entry (new
+    locator), a second locator, a removed entry each take effect on the next packet."""
+    pair = ForwardPair(0, "hit")
+    packet = ipv4(SITE2_HOST, SITE1_HOST, 17, struct.pack("!HHHH", 5000, 9, 8, 0))
+    assert pair.check(packet)[0].dst == (SITE1_RLOC, DATA_PORT)
+    assert pair.check(packet)[0].dst == (SITE1_RLOC, DATA_PORT) and pair.taken == 2
+    _afi, value = addr_to_int("192.168.1.0")
+    prefix = EidPrefix(0, "ipv4", value, 24)
+    for locators, taken in (([("127.0.1.2", 10, 50)], 3), ([("127.0.1.2", 10, 50), ("127.0.1.3", 20, 50)], 3),
+                            ([("127.0.1.3", 1, 0)], 4)):
+        for router in (pair.fast, pair.general):
+            router.map_cache.add(MapCacheEntry(prefix, pair.now, pair.now + 86400, 86400,
+                                               locators=[CachedLocator(a, p, w, "up", pair.now) for a, p, w in locators]))
+        out = pair.check(packet)
+        assert out[0].dst == (locators[0][0] if len(locators) == 1 else "127.0.1.2", DATA_PORT)
+        assert pair.taken == taken
+    for router in (pair.fast, pair.general):
+        router.map_cache.remove(prefix)
+    out = pair.check(packet)  # a miss: the general path's Map-Request
+    assert len(out) == 1 and out[0].dst[1] != DATA_PORT and pair.taken == 4
+    assert pair.fast.counters["itr_drop_map_cache_miss"] == 1
+
+
+def test_flow_cache_keys_on_the_protocol():
+    pair = ForwardPair(0, "hit")
+    udp = ipv4(SITE2_HOST, SITE1_HOST, 17, struct.pack("!HHHH", 5000, 9, 8, 0))
+    echo = ipv4(SITE2_HOST, SITE1_HOST, packets.ICMP, icmp(packets.ECHO_REQUEST, 1, 1, b""))
+    ports = {pair.check(p)[0].src[1] for p in (udp, echo, udp, echo)}
+    assert ports == {49152 + flow_hash(udp) % 16384, 49152 + flow_hash(echo) % 16384} and pair.taken == 4
+
+
+# -- decapsulation towards the EID-side interface (``Router.decapsulate_fast``) ---------------
+class DecapPair(Pair):
+    """Routers with an EID-side interface and no host EIDs of their own (the namespace lab)."""
+
+    FAST_PATH = "decapsulate_fast"
+
+    def __init__(self, iid=0, cache="hit"):
+        super().__init__(iid, cache, eid_interface=True, hosts=())
+
+
+def to_site2(rng, iid, dst=None):
+    """A LISP data packet from SITE1 for an address behind SITE2, of random shape."""
+    dst = dst or "192.168.2.%d" % rng.randrange(256)
+    payload = bytes(rng.getrandbits(8) for _i in range(rng.choice((0, 3, 56, 1400))))
+    if rng.random() < 0.5:
+        inner = ipv4(SITE1_HOST, dst, packets.ICMP, icmp(packets.ECHO_REQUEST, 1, 2, payload), ttl=rng.randrange(1, 256))
+    else:
+        inner = ipv4(SITE1_HOST, dst, 17, struct.pack("!HHHH", 5000, 9, 8 + len(payload), 0) + payload)
+    if rng.random() < 0.1:
+        inner += bytes(rng.randrange(1, 8))  # link padding after Total Length
+    return lisp(inner, rng, iid)
+
+
+@pytest.mark.parametrize("iid", [0, 5])
+def test_decapsulate_fast_matches_the_general_path(iid):
+    rng = random.Random("decap-%d" % iid)
+    pair = DecapPair(iid)
+    ours = 0
+    for _i in range(300):
+        data = to_site2(rng, iid)
+        assert pair.check(data) == []
+        ours += (DataHeader.decode(data).instance_id or 0) == iid  # without the I bit: instance 0
+    assert ours > 200 and pair.taken == ours and len(pair.fast.eid_out) == ours
+    assert pair.fast.counters["etr_decapsulated"] == ours
+
+
+def test_decapsulate_fast_mutations_and_strangers():
+    rng = random.Random("decap-mutations")
+    pair = DecapPair(5)
+    for _i in range(3000):
+        data = bytearray(to_site2(rng, 5))
+        for _j in range(rng.randrange(1, 3)):
+            kind = rng.randrange(4) if data else 3
+            if kind == 0:
+                data[rng.randrange(len(data))] = rng.getrandbits(8)
+            elif kind == 1:
+                data = data[:rng.randrange(len(data))]
+            elif kind == 2 and len(data) >= 28:  # an inner header made right again after a change
+                data[8 + rng.randrange(20)] = rng.getrandbits(8)
+                struct.pack_into("!H", data, 18, 0)
+                struct.pack_into("!H", data, 18, packets.checksum(bytes(data[8:28])))
+            else:
+                data += bytes(rng.randrange(1, 4))
+        pair.check(bytes(data))
+    for stranger in ("10.9.9.9", "192.168.1.1", "192.168.3.1"):  # not in SITE2's EID-prefix
+        pair.check(to_site2(rng, 5, dst=stranger))
+    pair.check(to_site2(rng, 4))  # another instance
+    pair.check(bytearray(to_site2(rng, 5)))  # not bytes: the general path's
+    assert 0 < pair.taken < 3000
+    assert pair.fast.counters["data_not_for_us_dropped"] >= 4
+
+
+def test_decapsulate_fast_needs_an_eid_interface_and_no_host_eids():
+    rng = random.Random("decap-roles")
+    for pair in (Pair(0, "hit", eid_interface=True), Pair(0, "hit", hosts=())):
+        assert pair.fast.decapsulate_fast(to_site2(rng, 0)) is None

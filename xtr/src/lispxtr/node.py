@@ -117,11 +117,14 @@ class _Endpoint(asyncio.DatagramProtocol):
         node = self.node
         dst = (node.address, self.port)
         now = node.now()  # one reading per batch: the batch is read within a few ms
-        node.receive_one(data, addr[:2], dst, now)  # an IPv6 socket gives four items; the router keys on two
+        # the ETR's common case towards a TUN device (``Node.decapsulated_to_tun``), else the router
+        to_tun = node.decapsulated_to_tun if self.port == DATA_PORT and node.eid_fast_path() else None
+        receive_one = node.receive_one
+        if to_tun is None or not to_tun(data):
+            receive_one(data, addr[:2], dst, now)  # an IPv6 socket gives four items; the router keys on two
         sock = self.sock
         if sock is not None:
             recvfrom = sock.recvfrom
-            receive_one = node.receive_one
             budget = _BATCH - 1
             while budget > 0:
                 budget -= 1
@@ -132,7 +135,8 @@ class _Endpoint(asyncio.DatagramProtocol):
                 except OSError as exc:
                     self.error_received(exc)
                     break
-                receive_one(data, addr if len(addr) == 2 else addr[:2], dst, now)
+                if to_tun is None or not to_tun(data):
+                    receive_one(data, addr if len(addr) == 2 else addr[:2], dst, now)
         node.after_receive()
 
     def error_received(self, exc):  # ICMP port unreachable from a peer that is down, etc.
@@ -407,21 +411,61 @@ class Node:
         self._loop.add_reader(self._tun.fileno(), self._tun_readable)
 
     def _tun_readable(self) -> None:
-        """Packets the kernel routed into the TUN device: the ITR's input (RFC 9300 §5)."""
-        budget = 64  # a bounded batch, then let the loop breathe
-        while budget > 0:
-            budget -= 1
-            packet = self._tun.read() if self._tun is not None else None
-            if not packet:
+        """Packets the kernel routed into the TUN device: the ITR's input (RFC 9300 §5). The
+        common case (``Router.encapsulate_fast``) goes from the read straight to the send;
+        ``Router.forward`` takes the rest."""
+        tun = self._tun
+        if tun is None:
+            return
+        fd, read = tun.fileno(), os.read
+        router = self.router
+        fast = router.encapsulate_fast if self._pcap is None else None
+        now = self.now()  # one reading per batch, as for datagrams
+        for _i in range(_BATCH):  # a bounded batch, then let the loop breathe
+            try:
+                packet = read(fd, _MAX_DATAGRAM)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as exc:
+                LOG.info("%s: reading %s failed: %s", self.hostname, self.eid_tun_name, exc)
                 break
             try:
-                out = self.router.forward(packet, self.now())
+                out = fast(packet, now) if fast is not None else None
+                if out is None:
+                    self._send_all(router.forward(packet, now))
+                    continue
+                data, src, dst = out
+                try:
+                    self._ephemeral_socket(src[1]).sendto(data, dst)
+                except OSError as exc:
+                    LOG.info("%s: sending to %s:%d failed: %s", self.hostname, dst[0], dst[1], exc)
             except Exception:  # see datagram_received
                 self.internal_errors += 1
                 LOG.exception("%s: internal error on a packet from %s", self.hostname, self.eid_tun_name)
-                continue
-            self._send_all(out)
         self._reschedule()
+
+    def decapsulated_to_tun(self, data: bytes) -> bool:
+        """A datagram on UDP 4341 that ``Router.decapsulate_fast`` takes, written to the TUN device
+        at once; False (nothing done) for anything else, which then goes through ``receive_one``."""
+        try:
+            inner = self.router.decapsulate_fast(data)
+        except Exception:  # see receive_one: a bug must not kill the node; the datagram is dropped
+            self.internal_errors += 1
+            LOG.exception("%s: internal error on a datagram to port %d", self.hostname, DATA_PORT)
+            return True
+        if inner is None:
+            return False
+        if self.router.eid_out:  # keep the order of what the general path queued before it
+            self._write_eid_side()
+        try:
+            os.write(self._tun.fileno(), inner)
+        except OSError as exc:
+            LOG.info("%s: writing to %s failed: %s", self.hostname, self.eid_tun_name, exc)
+        return True
+
+    def eid_fast_path(self) -> bool:
+        """Whether datagrams may skip ``receive_one`` (a TUN device is open and nothing is captured)."""
+        return self._tun is not None and self._pcap is None
 
     def _write_eid_side(self) -> None:
         """Hand decapsulated packets for our EID-prefixes to the kernel through the TUN device."""

@@ -150,22 +150,37 @@ class Itr:
         the common case, a map-cache entry with one usable locator, goes straight to the
         encapsulated bytes; everything else (a miss, a negative entry, several locators) is
         ``forward`` itself. Same sends, counters, entry statistics and nonces as ``forward``."""
+        flow = self.ipv4_flow(packet, iid)
+        if flow is not None:
+            return [_send(self.encapsulate_flow(flow, packet, iid, now), flow[1], flow[2])]
+        return self.forward(packet, iid, socket.inet_ntoa(packet[12:16]), socket.inet_ntoa(packet[16:20]), now)
+
+    def ipv4_flow(self, packet: bytes, iid: int) -> tuple | None:
+        """What ``forward`` decides for an IPv4 packet (20-byte header) in its common case, which
+        holds for every packet of the flow (addresses, protocol) while the map-cache is unchanged:
+        ``(entry, source, destination)`` when the destination's entry has one locator, up and of a
+        priority below 255 (RFC 9301 §5.4: then the only choice, whatever its weight); the source
+        port comes from the flow hash (RFC 9300 §5.3). None for anything else."""
         table = self.map_cache.ipv4_tables.get(iid)  # MapCache.lookup without its call
         entry = table.find(int.from_bytes(packet[16:20], "big")) if table is not None else None
-        if entry is not None:
-            locators = entry.locators
-            if len(locators) == 1:
-                loc = locators[0]
-                # RFC 9301 §5.4: an up locator of priority below 255 is the only choice, whatever its weight
-                if loc.state == "up" and loc.priority < UNUSABLE_PRIORITY:
-                    h = zlib.crc32(packet[12:20] + packet[9:10])  # flow_hash of an IPv4 packet
-                    entry.packets_out += 1
-                    entry.bytes_out += len(packet)
-                    entry.last_used = now
-                    self.counters["itr_encapsulated"] += 1
-                    return [_send(_LISP_HEADER.pack(_FLAGS_N_I | self.rng.getrandbits(24), (iid & 0xFFFFFF) << 8) + packet,
-                                  (self.rloc, EPHEMERAL_BASE + h % 16384), (loc.address, DATA_PORT))]
-        return self.forward(packet, iid, socket.inet_ntoa(packet[12:16]), socket.inet_ntoa(packet[16:20]), now)
+        if entry is None or len(entry.locators) != 1:
+            return None
+        loc = entry.locators[0]
+        if loc.state != "up" or loc.priority >= UNUSABLE_PRIORITY:
+            return None
+        h = zlib.crc32(packet[12:20] + packet[9:10])  # flow_hash of an IPv4 packet
+        return entry, (self.rloc, EPHEMERAL_BASE + h % 16384), (loc.address, DATA_PORT)
+
+    def encapsulate_flow(self, flow: tuple, packet: bytes, iid: int, now: float) -> bytes:
+        """The UDP 4341 payload for ``packet`` of a flow ``ipv4_flow`` decided, counted as ``forward``
+        counts it (entry statistics, ``itr_encapsulated``). RFC 9300 §5.3: N bit with a random
+        nonce, I bit with the instance-id."""
+        entry = flow[0]
+        entry.packets_out += 1
+        entry.bytes_out += len(packet)
+        entry.last_used = now
+        self.counters["itr_encapsulated"] += 1
+        return _LISP_HEADER.pack(_FLAGS_N_I | self.rng.getrandbits(24), (iid & 0xFFFFFF) << 8) + packet
 
     def _encap(self, packet: bytes, iid: int, rloc: str, h: int) -> Send:
         # RFC 9300 §5.3: N bit with a random nonce, I bit with the instance-id (the bytes

@@ -418,6 +418,9 @@ class MapCache:
         self.ipv4_tables: dict[int, PrefixTable] = {}
         self._deadlines: list[tuple[float, int, EidPrefix]] = []
         self._seq = 0
+        # one more on every add and remove (entries are replaced, not changed in place): the ITR's
+        # flow cache (``Router.encapsulate_fast``) holds entries only while it is unchanged
+        self.version = 0
 
     def table(self, iid: int, afi: str) -> PrefixTable:
         key = (iid, afi)
@@ -440,6 +443,7 @@ class MapCache:
 
     def add(self, entry: MapCacheEntry) -> MapCacheEntry:
         p = entry.prefix
+        self.version += 1
         self.table(p.iid, p.afi).insert(p.addr, p.plen, entry)
         if entry.expires is not None:
             self._seq += 1
@@ -448,6 +452,7 @@ class MapCache:
 
     def remove(self, prefix: EidPrefix) -> MapCacheEntry | None:
         table = self._tables.get((prefix.iid, prefix.afi))
+        self.version += 1
         return None if table is None else table.remove(prefix.addr, prefix.plen)
 
     def get(self, prefix: EidPrefix) -> MapCacheEntry | None:

@@ -14,6 +14,7 @@ import copy
 import hashlib
 import ipaddress
 import random
+import struct
 
 from ..wire.ecm import EncapsulatedControl, map_request_view
 from ..wire.errors import LispWireError
@@ -23,7 +24,7 @@ from ..wire.map_notify_ack import MapNotifyAck
 from ..wire.map_register import MapRegister
 from ..wire.map_reply import MapReply
 from ..wire.map_request import MapRequest
-from ..wire.message import decode_control
+from ..wire.message import decode_control, maker
 from . import packets
 from .codec import MASK4, eid_prefix
 from .etr import DatabaseMapping, Etr, MapServerPeer
@@ -37,6 +38,11 @@ from .show import render
 from .types import CONTROL_PORT, DATA_PORT, Counters, EchoReply, Send
 
 __all__ = ["Router", "Send", "EchoReply"]
+
+_send = maker(Send)  # a Send without the frozen dataclass's __init__ (the fields are ours)
+# decapsulate_fast's fields of a LISP data packet holding IPv4: LISP flags, the LISP header's second
+# word, the inner header's first byte, its Total Length and its destination
+_DECAP = struct.Struct("!B3xIBxH12xI")
 
 # ``map-cache PREFIX <keyword>`` -> the entry's action
 STATIC_ACTIONS = {
@@ -104,6 +110,8 @@ class Router:
         self.eid_interface = False
         self.eid_out: collections.deque = collections.deque(maxlen=10000)
         self._source_iid: dict[int, int] = {}  # IPv4 source (int) -> instance of its EID-prefix, -1: none
+        self._owned_dst: dict[int, bool] = {}  # instance << 32 | IPv4 destination -> in one of our EID-prefixes
+        self._flows: dict[bytes, tuple] = {}  # IPv4 source and destination -> encapsulate_fast's record
 
     # -- configuration -----------------------------------------------------------------------
     def apply_config(self, tree, now: float) -> list[Send]:
@@ -157,6 +165,8 @@ class Router:
                     "is_pitr": bool(getattr(f, "proxy_itr", False)), "is_petr": bool(getattr(f, "proxy_etr", False))}
         self.instance_of_eid = {}
         self._source_iid = {}  # the database-mappings may change
+        self._owned_dst = {}
+        self._flows = {}
         for eid in self.host_eids:
             afi, value = addr_to_int(eid)
             iid = 0
@@ -346,6 +356,10 @@ class Router:
 
     def _receive_data(self, data: bytes, src, now: float) -> list[Send]:
         if self.data_fast_path:
+            inner = self.decapsulate_fast(data)
+            if inner is not None:
+                self.eid_out.append(inner)
+                return []
             out = self._echo_fast(data, now)
             if out is not None:
                 return out
@@ -392,6 +406,32 @@ class Router:
         c["etr_decapsulated"] += 1  # RFC 9300 §5.3: the ETR strips the outer headers
         c["echo_request_in"] += 1
         return self.itr.forward_ipv4(reply, iid, now)
+
+    def decapsulate_fast(self, data: bytes) -> bytes | None:
+        """The general path's decapsulation towards the EID-side interface, for its common case: a
+        LISP data packet (RFC 9300 §5.3) holding an IPv4 packet with a 20-byte header that
+        ``parse_ipv4`` accepts (Total Length within the bytes, header checksum right), to an address
+        in one of our EID-prefixes of the header's instance, on a router with an EID-side
+        interface and no host EIDs of its own. Returns the inner packet (without any padding),
+        counted as the general path counts it; None for anything else, before anything changed."""
+        if not self.eid_interface or self.instance_of_eid or self.etr is None or not isinstance(data, bytes) or len(data) < 28:
+            return None
+        flags, word2, first, total, dst = _DECAP.unpack_from(data)
+        # RFC 1071, as in encapsulate_fast: the 20 header bytes sum to 0 modulo 0xFFFF when intact
+        if first != 0x45 or not 20 <= total <= len(data) - 8 or int.from_bytes(data[8:28], "big") % 0xFFFF:
+            return None
+        # RFC 9300 §5.3: with the I bit the first 24 bits of the second word are the instance-id
+        key = (word2 >> 8 << 32 if flags & 0x08 else 0) | dst
+        owned = self._owned_dst.get(key)
+        if owned is None:
+            owned = self.etr.owns_address(key >> 32, "ipv4", key & 0xFFFFFFFF) is not None
+            if len(self._owned_dst) >= 4096:
+                self._owned_dst.clear()
+            self._owned_dst[key] = owned
+        if not owned:
+            return None  # the general path counts it as not for us
+        self.counters["etr_decapsulated"] += 1
+        return data[8:8 + total]
 
     # -- the hosts behind us -----------------------------------------------------------------
     def _host_input(self, packet: packets.Ipv4Packet | packets.Ipv6Packet, now: float) -> list[Send]:
@@ -478,17 +518,40 @@ class Router:
         return next((i for i in self.eid_tables if etr.owns_address(i, afi, value) is not None), None)
 
     def _forward_fast(self, packet: bytes, now: float) -> list[Send] | None:
-        """``forward``'s answer for its common case, without parsing the packet into a dataclass: an
-        IPv4 packet with a 20-byte header that ``parse_ipv4`` accepts (Total Length within the bytes,
-        header checksum right), from a source in one of our EID-prefixes, on a router with ITR and
-        ETR. Same sends and counters as ``forward``; ``None`` for anything else, before anything changed."""
-        itr, etr = self.itr, self.etr
-        if itr is None or etr is None or not isinstance(packet, bytes) or len(packet) < 20 or packet[0] != 0x45:
+        """``forward`` by ``encapsulate_fast``: the same sends and counters; None: ``forward`` decides."""
+        out = self.encapsulate_fast(packet, now)
+        return None if out is None else [_send(*out)]
+
+    def encapsulate_fast(self, packet: bytes, now: float) -> tuple[bytes, tuple, tuple] | None:
+        """``forward``'s answer for its common case, as ``(UDP payload, source, destination)``: an
+        IPv4 packet with a 20-byte header that ``parse_ipv4`` accepts (Total Length within the
+        bytes, header checksum right), from a source in one of our EID-prefixes, on a router with
+        ITR and ETR, to a destination whose map-cache entry has one usable locator. The decision
+        is kept per flow (addresses and protocol: ``Itr.ipv4_flow``) while the map-cache and the
+        configuration are unchanged; counters and entry statistics are ``forward``'s. None for
+        anything else, before anything changed (``forward`` then takes the packet)."""
+        itr = self.itr
+        if itr is None or not isinstance(packet, bytes) or len(packet) < 20 or packet[0] != 0x45:
             return None
         total = (packet[2] << 8) | packet[3]
         # RFC 1071: the header is intact when its words sum to 0 modulo 0xFFFF (2**16 is 1 modulo
         # 0xFFFF, so the 20 bytes sum as one integer); it is not all zeros, its first byte is 0x45
         if not 20 <= total <= len(packet) or int.from_bytes(packet[:20], "big") % 0xFFFF:
+            return None
+        flow = self._flows.get(packet[12:20])
+        if flow is None or flow[0] != self.map_cache.version or flow[1] != packet[9]:
+            flow = self._ipv4_flow(packet)
+            if flow is None:
+                return None
+        iid, decided = flow[2], flow[3]
+        self.counters["eid_in"] += 1
+        whole = packet if total == len(packet) else packet[:total]  # without any link padding
+        return itr.encapsulate_flow(decided, whole, iid, now), decided[1], decided[2]
+
+    def _ipv4_flow(self, packet: bytes) -> tuple | None:
+        """The flow-cache record of ``encapsulate_fast``: (map-cache version, protocol, instance,
+        ``Itr.ipv4_flow``); None (not kept) when the source is not ours or ``ipv4_flow`` says no."""
+        if self.etr is None:
             return None
         src = int.from_bytes(packet[12:16], "big")
         iid = self._source_iid.get(src)
@@ -500,9 +563,14 @@ class Router:
             self._source_iid[src] = iid
         if iid < 0:
             return None  # not LISP traffic: forward counts it
-        self.counters["eid_in"] += 1
-        whole = packet if total == len(packet) else packet[:total]  # without any link padding
-        return itr.forward_ipv4(whole, iid, now)
+        decided = self.itr.ipv4_flow(packet, iid)
+        if decided is None:
+            return None
+        flows = self._flows
+        if len(flows) >= 4096:
+            flows.clear()
+        flow = flows[packet[12:20]] = (self.map_cache.version, packet[9], iid, decided)
+        return flow
 
     # -- timers ------------------------------------------------------------------------------
     def next_timer(self) -> float | None:
