@@ -161,6 +161,7 @@ router lisp
   !
   exit-instance-id
  !
+ loc-reach-algorithm rloc-probing
  site SITE2
   description Branch 2,  second floor
   authentication-key 7 05382F3B041D03223C3C
@@ -358,7 +359,7 @@ def test_a_bad_line_changes_nothing():
 
 
 def test_abbreviated_keywords():
-    session = _session("rou li", "loc RLOCS", "ipv4-int Lo0 pri 1 wei 2", "exit", "ser ipv4", "it map-r 10.0.0.9", "it",
+    session = _session("rou li", "loca RLOCS", "ipv4-int Lo0 pri 1 wei 2", "exit", "ser ipv4", "it map-r 10.0.0.9", "it",
                        "et map-s 10.0.0.9 k 0 K has sha1", "exit", "inst 0", "ser ipv4", "eid-t def", "data 10.1.0.0/16 loc RLOCS",
                        "map-c 0.0.0.0/0 map-r", "exit", "exit", "si S", "auth K", "eid-r 10.1.0.0/16 acc", "END")
     lisp = session.tree.lisp

@@ -223,7 +223,7 @@ def test_resolution_goes_itr_mr_ms_etr_and_the_etr_answers_directly():
     positive = [e for e in entry if e["prefix"] == "192.168.2.0/24"][0]
     assert positive["authoritative"] and positive["ttl_s"] == 86400 and not positive["negative"]
     assert positive["locators"] == [{"address": SITE2_RLOC, "state": "up", "priority": 10, "weight": 50,
-                                     "since": lab.now}]
+                                     "since": lab.now, "probe_rtt": None}]
 
 
 def test_proxy_reply_is_answered_by_the_map_server():

@@ -26,6 +26,7 @@ Grammar (IOS-XE 16.x/17.x "service / instance-id" style, see shared/design/IOSXE
        map-cache PREFIX map-request|native-forward|drop   | no map-cache PREFIX
        exit-service-ipv4
       exit-instance-id
+     loc-reach-algorithm rloc-probing               | no loc-reach-algorithm rloc-probing
      site NAME                                      | no site NAME
       description TEXT...                           | no description
       authentication-key [0|6|7] KEY                | no authentication-key
@@ -37,8 +38,9 @@ Grammar (IOS-XE 16.x/17.x "service / instance-id" style, see shared/design/IOSXE
 Every sub-mode also takes ``exit`` (one level up) and ``end`` (leave configuration mode). As on IOS, a
 line that the current mode does not know is tried in the enclosing modes (``site SITE3`` typed inside
 ``site SITE2`` moves to the new site). Keywords may be abbreviated to any unique prefix
-(``loc`` = ``locator-set``); names, addresses and numbers are checked (syntax and range), and a bad
-one raises ConfigError whose column points at that token, where IOS draws its ``^``.
+(``loca`` = ``locator-set``; ``loc`` could also be ``loc-reach-algorithm``); names, addresses and
+numbers are checked (syntax and range), and a bad one raises ConfigError whose column points at that
+token, where IOS draws its ``^``.
 
 ``allowed-locator``: the 17.9 model keeps one IPv4 (``ls-ipv4``) and one IPv6 (``ls-ipv6``) allowed
 locator per site, so a second ``allowed-locator`` of the same family replaces the first, as a leaf
@@ -460,8 +462,8 @@ def _parse_username(tree, cur, negated):
 
 def _parse_lisp(session, cur, _context):
     negated, word = _command(
-        cur, ("locator-set", "service", "instance-id", "site", "exit-router-lisp", "exit", "end"),
-        ("locator-set", "service", "instance-id", "site"))
+        cur, ("locator-set", "service", "instance-id", "loc-reach-algorithm", "site", "exit-router-lisp", "exit", "end"),
+        ("locator-set", "service", "instance-id", "loc-reach-algorithm", "site"))
     lisp = session.tree.lisp
     if word in ("exit-router-lisp", "exit"):
         cur.done()
@@ -506,6 +508,15 @@ def _parse_lisp(session, cur, _context):
             session.enter_mode(MODE_INSTANCE, iid)
 
         return enter_instance
+    if word == "loc-reach-algorithm":
+        cur.keyword(("rloc-probing",))
+        cur.done()
+        probing = not negated
+
+        def set_rloc_probing():
+            lisp.rloc_probing = probing
+
+        return set_rloc_probing
     # site
     name = cur.value(values.name, "site name")
     cur.done()

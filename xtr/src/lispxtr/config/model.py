@@ -160,6 +160,7 @@ class LispConfig:
     services: dict[str, Service] = field(default_factory=dict)
     instances: dict[int, Instance] = field(default_factory=dict)
     sites: dict[str, Site] = field(default_factory=dict)
+    rloc_probing: bool = False  # ``loc-reach-algorithm rloc-probing`` (RFC 9301 §7.1)
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 The ``router lisp`` block follows IOS-XE 16.x/17.x: one space of indent per mode, each sub-mode closed
 by its ``exit-<mode>`` line, and `` !`` separating the blocks (shared/design/IOSXE-NOTES.md).
-Order: locator-sets, ``service ipv4``, ``service ipv6``, instance-ids (ascending), sites; inside each,
+Order: locator-sets, ``service ipv4``, ``service ipv6``, instance-ids (ascending),
+``loc-reach-algorithm rloc-probing``, sites; inside each,
 the order the lines were configured in, except that locators are grouped IPv4-interface,
 IPv6-interface, addresses (as the YANG model lists them).
 
@@ -115,6 +116,8 @@ def router_lisp_lines(lisp):
             out.extend(_service_lines(family, lisp.services[family]))
     for iid in sorted(lisp.instances):
         out.extend(_instance_lines(iid, lisp.instances[iid]))
+    if lisp.rloc_probing:
+        out.append(" loc-reach-algorithm rloc-probing")
     for name, site in lisp.sites.items():
         out.extend(_site_lines(name, site))
     out.append(" exit-router-lisp")

@@ -22,6 +22,7 @@ Shape (only current-status nodes of the model; the obsolete ``default`` containe
             <database-mapping><eid-cont><eid-prefix>P</eid-prefix>
                  <locator-set-container><locator-set>RLOCS</locator-set></locator-set-container></eid-cont></database-mapping>
             <map-cache><eid-interface><eid-prefix>P</eid-prefix><map-request/></eid-interface></map-cache>
+          <loc-reach-algorithm><rloc-probing/></loc-reach-algorithm>                    loc-reach-algorithm rloc-probing
           <site><sname>SITE2</sname><description>..</description>
             <authentication-key><key-0>K</key-0></authentication-key>
             <allowed-locator><ls-ipv4>A</ls-ipv4></allowed-locator>
@@ -258,7 +259,8 @@ def _build_schema():
                    _list("instance-id-cfg", ("id", "prefix"), _leaf("id", _x_uint(1, values.MAX_INSTANCE_ID)),
                          _leaf("prefix", _x_prefix(None)), _empty("accept-more-specifics"))),
     )
-    lisp = _presence("lisp", locator_set, _container("service", _service("ipv4"), _service("ipv6")), instances, site)
+    lisp = _presence("lisp", locator_set, _container("service", _service("ipv4"), _service("ipv6")), instances,
+                     _container("loc-reach-algorithm", _empty("rloc-probing")), site)
     return _container("native", _leaf("hostname", values.hostname, ns=NATIVE_NS),
                       _container("router", lisp, ns=NATIVE_NS), ns=NATIVE_NS)
 
@@ -457,6 +459,8 @@ def _lisp_to_xml(lisp_el, lisp):
                 for family in ("ipv4", "ipv6"):
                     if family in services:
                         _instance_service_to_xml(_sub(service_el, family), services[family])
+    if lisp.rloc_probing:
+        _path_sub(lisp_el, "loc-reach-algorithm", "rloc-probing")
     for name, site in lisp.sites.items():
         _site_to_xml(_sub(lisp_el, "site"), name, site)
 
@@ -674,6 +678,7 @@ def _lisp_from_xml(el, path):
                 instance.services[family] = _instance_service_from_xml(
                     service_el, family, "%s/lisp:service/lisp:%s" % (inst_path, family))
         lisp.instances[iid] = instance
+    lisp.rloc_probing = _Kids(kids.one("loc-reach-algorithm")).has("rloc-probing")
     for site_el in kids.all("site"):
         site_kids = _Kids(site_el)
         lisp.sites[site_kids.text("sname")] = _site_from_xml(site_kids)

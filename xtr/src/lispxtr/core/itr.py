@@ -42,6 +42,11 @@ HOLD_DOWN = 30.0  # RFC 9301 §5.3: then wait 30 seconds
 SMR_WINDOW = 60.0  # RFC 9301 §6.1: the sites sent encapsulated data in the last minute
 SMR_INTERVAL = 3.0  # RFC 9301 §6.1: RECOMMENDED rate limit of SMR sender and responder
 SMR_STATE_MAX = 4096  # rate-limit entries kept; older ones (past SMR_INTERVAL) are pruned first
+# RFC 9301 §7.1 RLOC-probing ("sent periodically using a jittered timer interval"; the numbers are ours)
+PROBE_INTERVAL = 60.0  # seconds between rounds, each drawn within PROBE_JITTER of it
+PROBE_JITTER = 0.1
+PROBE_DOWN_AFTER = 3  # rounds in a row without a reply before a locator is down
+PROBE_STATE_MAX = 65536  # probes per round at most (all of them wait for their replies until the next)
 LOCAL_TTL_MINUTES = 1440  # for Record TTL 0xffffffff, "the recipient decides" (RFC 9301 §5.4)
 EPHEMERAL_BASE = 49152  # RFC 9300 §5.3: UDP source port from a hash of the inner flow
 # RFC 9300 §5.3: the LISP header as the ITR writes it: flags N (nonce present) and I (instance-id
@@ -98,6 +103,11 @@ class Itr:
         self._static: set[EidPrefix] = set()
         self._smr_sent: dict[tuple[str, EidPrefix], float] = {}  # (RLOC, our changed prefix) -> last SMR
         self._smr_answered: dict[EidPrefix, float] = {}  # map-cache prefix -> last SMR-invoked request
+        # RLOC-probing (``loc-reach-algorithm rloc-probing``): the next round, and the probes of the
+        # last round that have no reply yet, by nonce: (entry prefix, locator address, sent at)
+        self.rloc_probing = False
+        self.next_probe: float | None = None
+        self._probes: dict[int, tuple[EidPrefix, str, float]] = {}
 
     # -- configuration -----------------------------------------------------------------------
     def configure(self, map_resolvers, static_entries: dict, use_petr=(), now: float = 0.0) -> None:
@@ -228,6 +238,8 @@ class Itr:
     def handle_reply(self, reply, src: tuple[str, int], now: float) -> list[Send]:
         c = self.counters
         c.bump("map_reply_in")
+        if reply.probe:
+            return self._probe_reply(reply, now)
         pending = self._by_nonce.get(reply.nonce)
         if pending is None:  # RFC 9301 §5.3: only a nonce we are waiting for
             c.bump("map_reply_unsolicited")
@@ -319,16 +331,100 @@ class Itr:
         for eid in [e for e in self.pending if (iid is None or e.iid == iid) and (afi is None or e.afi == afi)]:
             self._by_nonce.pop(self.pending.pop(eid).nonce, None)
 
+    # -- RLOC-probing (RFC 9301 §7.1) --------------------------------------------------------
+    def set_rloc_probing(self, on: bool, now: float) -> None:
+        """Turn RLOC-probing on (the first round within a jittered interval) or off (outstanding
+        probes forgotten, locator states left as they are until the entries are replaced)."""
+        if on and not self.rloc_probing:
+            self.next_probe = now + self._probe_delay()
+        elif not on:
+            self.next_probe = None
+            self._probes.clear()
+        self.rloc_probing = on
+
+    def _probe_delay(self) -> float:
+        return PROBE_INTERVAL * (1.0 - PROBE_JITTER + 2.0 * PROBE_JITTER * self.rng.random())
+
+    def probe_round(self, now: float) -> list[Send]:
+        """One round: first every locator still waiting for a reply to the last round misses one
+        (PROBE_DOWN_AFTER in a row: down, no longer chosen for data, RFC 9301 §7.1); then a
+        Map-Request with the probe bit goes to every locator of every map-cache entry, not
+        encapsulated, from our RLOC to the locator's port 4342, for the entry's EID-prefix."""
+        c = self.counters
+        changed = False
+        for prefix, address, _sent in self._probes.values():
+            entry = self.map_cache.get(prefix)
+            for loc in entry.locators if entry is not None else ():
+                if loc.address != address:
+                    continue
+                loc.probe_missed += 1
+                c.bump("rloc_probe_unanswered")
+                if loc.probe_missed >= PROBE_DOWN_AFTER and loc.state == "up":
+                    loc.state, loc.since = "down", now
+                    changed = True
+                    c.bump("rloc_probe_locator_down")
+        if changed:
+            self.map_cache.changed()
+        self._probes.clear()
+        out = []
+        rloc = Ipv6(self.rloc) if ":" in self.rloc else Ipv4(self.rloc)
+        for entry in self.map_cache.entries():
+            if len(self._probes) >= PROBE_STATE_MAX:  # entries past it are not probed (counted once a round)
+                c.bump("rloc_probe_round_truncated")
+                break
+            remote = None
+            for loc in entry.locators:
+                if (":" in loc.address) != (":" in self.rloc):  # no RLOC of that family to send from
+                    continue
+                if remote is None:
+                    remote = wire_eid(entry.prefix)
+                nonce = self.rng.getrandbits(64)
+                while nonce in self._probes:
+                    nonce = self.rng.getrandbits(64)
+                self._probes[nonce] = (entry.prefix, loc.address, now)
+                loc.probe_sent = now
+                request = MapRequest(nonce, None, (rloc,), (remote,), probe=True)
+                c.bump("rloc_probe_out")
+                out.append(Send(request.encode(), (self.rloc, CONTROL_PORT), (loc.address, CONTROL_PORT)))
+        self.next_probe = now + self._probe_delay()
+        return out
+
+    def _probe_reply(self, reply, now: float) -> list[Send]:
+        """A Map-Reply with the probe bit: the probed locator answered (its round-trip time is kept,
+        and a locator that was down is up again). The reply's mapping data is not installed."""
+        c = self.counters
+        probe = self._probes.pop(reply.nonce, None)
+        if probe is None:
+            c.bump("rloc_probe_reply_unsolicited")
+            return []
+        prefix, address, sent = probe
+        c.bump("rloc_probe_reply_in")
+        entry = self.map_cache.get(prefix)
+        for loc in entry.locators if entry is not None else ():
+            if loc.address != address:
+                continue
+            loc.probe_rtt = now - sent
+            loc.probe_missed = 0
+            if loc.state != "up":
+                loc.state, loc.since = "up", now
+                self.map_cache.changed()
+                c.bump("rloc_probe_locator_up")
+        return []
+
     # -- timers ------------------------------------------------------------------------------
     def next_timer(self) -> float | None:
         times = [p.next_at for p in self.pending.values()]
         expiry = self.map_cache.next_expiry()
         if expiry is not None:
             times.append(expiry)
+        if self.next_probe is not None:
+            times.append(self.next_probe)
         return min(times) if times else None
 
     def handle_timer(self, now: float) -> list[Send]:
         out = []
+        if self.next_probe is not None and self.next_probe <= now:
+            out += self.probe_round(now)
         for gone in self.map_cache.expire(now):
             self.counters.bump("map_cache_expired")
             del gone

@@ -351,6 +351,10 @@ class CachedLocator:
     weight: int
     state: str = "up"
     since: float = 0.0
+    # RLOC-probing (RFC 9301 §7.1): the last probe sent, the last round-trip time, rounds missed in a row
+    probe_sent: float | None = None
+    probe_rtt: float | None = None
+    probe_missed: int = 0
 
 
 @dataclass(slots=True)
@@ -418,8 +422,9 @@ class MapCache:
         self.ipv4_tables: dict[int, PrefixTable] = {}
         self._deadlines: list[tuple[float, int, EidPrefix]] = []
         self._seq = 0
-        # one more on every add and remove (entries are replaced, not changed in place): the ITR's
-        # flow cache (``Router.encapsulate_fast``) holds entries only while it is unchanged
+        # one more on every add and remove, and on ``changed()`` (a locator's state set in place by
+        # RLOC-probing): the ITR's flow cache (``Router.encapsulate_fast``) holds entries only while
+        # it is unchanged
         self.version = 0
 
     def table(self, iid: int, afi: str) -> PrefixTable:
@@ -449,6 +454,10 @@ class MapCache:
             self._seq += 1
             heapq.heappush(self._deadlines, (entry.expires, self._seq, p))
         return entry
+
+    def changed(self) -> None:
+        """An entry was changed in place (a locator's state): decisions taken from it are stale."""
+        self.version += 1
 
     def remove(self, prefix: EidPrefix) -> MapCacheEntry | None:
         table = self._tables.get((prefix.iid, prefix.afi))

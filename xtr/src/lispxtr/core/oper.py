@@ -20,7 +20,7 @@ def oper_state(router, now: float) -> dict:
             "expires": e.expires, "ttl_s": e.ttl_s, "negative": e.negative, "action": e.action,
             "authoritative": e.authoritative, "via": e.via, "state": e.state,
             "locators": [{"address": l.address, "state": l.state, "priority": l.priority, "weight": l.weight,
-                          "since": l.since} for l in e.locators]})
+                          "since": l.since, "probe_rtt": l.probe_rtt} for l in e.locators]})
     out["map_cache"] = cache
     database = []
     if router.etr is not None:

@@ -195,6 +195,7 @@ class Router:
                 self.itr = Itr(self.rloc, self.rng, self.counters, self.map_cache)
             petr = tuple(svc.use_petr) if svc is not None else ()
             self.itr.configure(tuple(svc.map_resolvers), static, petr, now)
+            self.itr.set_rloc_probing(bool(getattr(lisp, "rloc_probing", False)), now)
         else:
             self.itr = None
             self.map_cache.clear(keep_static=False)  # no ITR, no map-cache (static entries included)

@@ -353,7 +353,8 @@ def _entry_detail(router, e, now: float) -> list[str]:
         lines.append("    Last route reachability change:    %s, state change count: 1" % since(now, l.since))
         lines.append("    Last priority / weight change:     never/never")
         lines.append("    RLOC-probing loc-status algorithm:")
-        lines.append("      Last RLOC-probe sent:            never")
+        rtt = "" if l.probe_rtt is None else " (rtt %dms)" % round(l.probe_rtt * 1000)
+        lines.append("      Last RLOC-probe sent:            %s%s" % (since(now, l.probe_sent), rtt))
     return lines
 
 
@@ -648,6 +649,7 @@ def service(router, afi: str, now: float) -> str:
     lisp = getattr(router.config, "lisp", None)
     if lisp is not None:
         svc = lisp.services.get(afi)
+    probing = router.itr is not None and router.itr.rloc_probing
 
     def row(label, value):
         return "  %s%s" % ((label + ":").ljust(42), value)
@@ -687,8 +689,8 @@ def service(router, afi: str, now: float) -> str:
               row("ETR accept mapping data", "disabled, verify disabled"),
               row("ETR map-cache TTL", "1d00h"),
               "  Locator Status Algorithms:",
-              row("  RLOC-probe algorithm", "disabled"),
-              row("  RLOC-probe on route change", "N/A (periodic probing disabled)"),
+              row("  RLOC-probe algorithm", "enabled" if probing else "disabled"),
+              row("  RLOC-probe on route change", "disabled" if probing else "N/A (periodic probing disabled)"),
               row("  RLOC-probe on member change", "disabled"),
               row("  LSB reports", "process"),
               row("  IPv4 RLOC minimum mask length", "/0"),

@@ -137,6 +137,8 @@ def _map_cache(af, entry):
         r = _sub(mc, "map-cache-rloc")
         _leaf(r, "state", _rloc_state(loc.get("state")))
         _time(r, "creation-time", loc.get("since"))
+        if loc.get("probe_rtt") is not None:  # RLOC-probing (RFC 9301 §7.1): the last reply's round trip
+            _leaf(r, "rloc-probe-rtt", _uint(round(loc["probe_rtt"] * 1000)))
         _params(r, loc)
         _leaf(r, "afi", _rloc_afi(loc["address"]))
         _leaf(r, "address", loc["address"])
