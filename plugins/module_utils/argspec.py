@@ -163,5 +163,6 @@ XTR_ARGSPEC = _resource({
                 "ipv6": _instance_service(),
             },
         },
+        "rloc_probing": {"type": "bool"},
     },
 })

@@ -265,6 +265,12 @@ options:
                     - map-request
                     - native-forward
                     - drop
+      rloc_probing:
+        description:
+        - Probe the locators of the map-cache with Map-Requests (RLOC-probing, RFC 9301 section 7.1;
+          C(loc-reach-algorithm rloc-probing)). A locator that stops answering is taken out of use
+          until it answers again.
+        type: bool
 extends_documentation_fragment:
 - ansible.builtin.action_common_attributes
 - lispnet.lisp.resource

@@ -41,6 +41,7 @@ The shapes follow ``shared/design/IOSXE-NOTES.md``::
        map-cache 0.0.0.0/0 map-request
        exit-service-ipv4
       exit-instance-id
+     loc-reach-algorithm rloc-probing
      site SITE2
       description Branch 2
       authentication-key 0 SITE2-KEY
@@ -219,6 +220,8 @@ def _render_xtr(config):
     for instance in config.get("instances", []):
         services = [_render_instance_service(family, instance[family]) for family in FAMILIES if family in instance]
         blocks.append(Block("instance-id %d" % instance["instance_id"], "exit-instance-id", services))
+    if config.get("rloc_probing"):
+        blocks.append(Line("loc-reach-algorithm rloc-probing"))
     return blocks
 
 
@@ -539,6 +542,8 @@ def _parse_xtr(router):
                 if child.words[0] == "service" and len(child.words) == 2 and child.words[1] in FAMILIES:
                     instance[child.words[1]] = _parse_instance_service(child.children)
             config["instances"].append(instance)
+        elif words == ["loc-reach-algorithm", "rloc-probing"]:
+            config["rloc_probing"] = True
     for family, nodes in _services(router).items():
         config[family] = _parse_service(nodes)
     return config

@@ -14,8 +14,9 @@ Three resources, each plain data (dicts, lists, str, int, bool) shaped like the 
     accept_more_specifics}], allowed_locators: [address]}]`` -- the sites a Map-Server accepts
     Map-Registers from (RFC 9301 §4.2, §5.6).
 ``xtr``
-    ``{locator_sets, ipv4: {itr, etr, use_petr, proxy_itr, proxy_etr}, ipv6, instances}`` -- the
-    ITR/ETR (and PITR/PETR) side: RLOCs, map-resolvers, map-servers, EID database and map-cache.
+    ``{locator_sets, ipv4: {itr, etr, use_petr, proxy_itr, proxy_etr}, ipv6, instances,
+    rloc_probing}`` -- the ITR/ETR (and PITR/PETR) side: RLOCs, map-resolvers, map-servers, EID
+    database and map-cache, and RLOC-probing (RFC 9301 §7.1, ``loc-reach-algorithm rloc-probing``).
 
 Two forms of the same data:
 
@@ -233,6 +234,7 @@ SCHEMA = {
             "ipv4": _instance_service("ipv4"),
             "ipv6": _instance_service("ipv6"),
         }), ("instance_id",)),
+        "rloc_probing": Scalar("bool"),
     }),
 }
 

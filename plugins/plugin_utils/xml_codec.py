@@ -26,6 +26,7 @@ current, checked with ``tests/support/yangcheck.py``)::
     instance-container/instance-list[instance-id]/service/ipv4/
         eid-table/{default|vrf}, database-mapping/eid-cont[eid-prefix]/locator-set-container/locator-set,
         map-cache/eid-interface[eid-prefix]/{map-request|native-forward|drop}
+    loc-reach-algorithm/rloc-probing                                   (empty leaf)
     site[sname]/{authentication-key/key-N, description, allowed-locator/{ls-ipv4,ls-ipv6},
         eid-record/prefixes[prefix]/accept-more-specifics                 (instance-id 0)
         eid-record/instance-id-cfg[id prefix]/accept-more-specifics}     (instance-id 1..16777214)
@@ -82,7 +83,7 @@ _KEY_CASES = {0: ("key-0", "ak-0"), 6: ("key-6", "ak-6"), 7: ("key-7", "ak-7")}
 _FILTERS = {
     "mapping_system": ("service",),
     "sites": ("site",),
-    "xtr": ("locator-set", "service", "instance-container"),
+    "xtr": ("locator-set", "service", "instance-container", "loc-reach-algorithm"),
 }
 
 
@@ -283,6 +284,8 @@ def _build_xtr(lisp, config):
                 service = _sub(entry, "service")
                 for family in services:
                     _build_instance_service(service, family, instance[family])
+    if config.get("rloc_probing"):
+        _sub(_sub(lisp, "loc-reach-algorithm"), "rloc-probing")
 
 
 _BUILDERS = {"mapping_system": _build_mapping_system, "sites": _build_sites, "xtr": _build_xtr}
@@ -560,6 +563,7 @@ def _parse_xtr(lisp):
             if ipv is not None:
                 instance[family] = _parse_instance_service(ipv)
         config["instances"].append(instance)
+    config["rloc_probing"] = _has(lisp, "loc-reach-algorithm", "rloc-probing")
     return config
 
 

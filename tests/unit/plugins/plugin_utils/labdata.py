@@ -301,6 +301,10 @@ STATE_CASES = [
      _site1_with(_delete(["instances", 0, "ipv4", "map_cache"]))),
     ("xtr-deleted-itr", "xtr", "deleted", SITE1, {"ipv4": {"itr": {"enabled": True}}}, _site1_with(_delete(["ipv4", "itr", "enabled"]))),
     ("xtr-deleted-service", "xtr", "deleted", SITE1, {"ipv4": {}}, _site1_with(_delete(["ipv4"]))),
+    ("xtr-merged-rloc-probing", "xtr", "merged", SITE1, {"rloc_probing": True}, _site1_with(_set(["rloc_probing"], True))),
+    ("xtr-merged-rloc-probing-off", "xtr", "merged", _site1_with(_set(["rloc_probing"], True)), {"rloc_probing": False}, SITE1),
+    ("xtr-deleted-rloc-probing", "xtr", "deleted", _site1_with(_set(["rloc_probing"], True)), {"rloc_probing": True}, SITE1),
+    ("xtr-overridden-rloc-probing", "xtr", "overridden", _site1_with(_set(["rloc_probing"], True)), xtr_config(2), xtr_config(2)),
     ("xtr-deleted-all", "xtr", "deleted", SITE1, None, {}),
     ("xtr-deleted-all-empty", "xtr", "deleted", SITE1, {}, {}),
 ]

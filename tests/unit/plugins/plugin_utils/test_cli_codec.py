@@ -177,6 +177,9 @@ def _commands(case_id):
                                 "database-mapping 192.168.1.0/24 locator-set NEW", "exit-service-ipv4", "exit-instance-id",
                                 "no locator-set RLOCS"]),
     ("xtr-deleted-instance", ["no instance-id 0"]),
+    ("xtr-merged-rloc-probing", ["loc-reach-algorithm rloc-probing"]),
+    ("xtr-merged-rloc-probing-off", ["no loc-reach-algorithm rloc-probing"]),
+    ("xtr-deleted-rloc-probing", ["no loc-reach-algorithm rloc-probing"]),
     ("xtr-deleted-map-cache", ["instance-id 0", "service ipv4", "no map-cache 0.0.0.0/0 map-request", "exit-service-ipv4",
                                "exit-instance-id"]),
     # the locator-set goes after the instance whose database-mapping names it (a device refuses the other order)

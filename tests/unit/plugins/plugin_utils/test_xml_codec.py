@@ -30,7 +30,7 @@ def lisp_data(body, wrapper="data"):
 
 
 @pytest.mark.parametrize("resource, selected", [
-    ("mapping_system", ["service"]), ("sites", ["site"]), ("xtr", ["locator-set", "service", "instance-container"])])
+    ("mapping_system", ["service"]), ("sites", ["site"]), ("xtr", ["locator-set", "service", "instance-container", "loc-reach-algorithm"])])
 def test_filter(resource, selected):
     root = etree.fromstring(xml_codec.filter_xml(resource))
     assert root.tag == "{%s}native" % NATIVE
@@ -152,6 +152,9 @@ def _operations(lisp):
     ("sites-deleted-one", [("site", "remove")]),
     ("xtr-merged", [("instance-container/instance-list/service/ipv4/map-cache/eid-interface", "replace")]),
     ("xtr-merged-off", [("service/ipv4/etr-enable", "remove")]),
+    ("xtr-merged-rloc-probing", []),
+    # the container also holds lsb-reports, which this model does not own: only the leaf goes
+    ("xtr-merged-rloc-probing-off", [("loc-reach-algorithm/rloc-probing", "remove")]),
     ("xtr-merged-key", [("service/ipv4/etr/map-server/key", "replace")]),
     ("xtr-merged-eid-table", [("instance-container/instance-list/service/ipv4/eid-table", "replace")]),
     ("xtr-replaced-locator-set", [("locator-set/ip-address", "remove")]),
