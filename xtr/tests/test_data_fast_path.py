@@ -399,6 +399,26 @@ def tun_packet(rng, src=SITE2_HOST, dst=SITE1_HOST):
     return inner
 
 
+def mutate(rng, packet, header_at=0):
+    """One or two random changes of ``packet``: a byte, a truncation, a byte of the IPv4 header that
+    starts at ``header_at`` with its checksum made right again (so that the fields behind it are
+    reached), or bytes added."""
+    data = bytearray(packet)
+    for _j in range(rng.randrange(1, 3)):
+        kind = rng.randrange(4) if data else 3
+        if kind == 0:
+            data[rng.randrange(len(data))] = rng.getrandbits(8)
+        elif kind == 1:
+            data = data[:rng.randrange(len(data))]
+        elif kind == 2 and len(data) >= header_at + 20:
+            data[header_at + rng.randrange(20)] = rng.getrandbits(8)
+            struct.pack_into("!H", data, header_at + 10, 0)
+            struct.pack_into("!H", data, header_at + 10, packets.checksum(bytes(data[header_at:header_at + 20])))
+        else:
+            data += bytes(rng.randrange(1, 4))
+    return bytes(data)
+
+
 class ForwardPair(Pair):
     """``forward`` on the fast and the general router; ``taken`` counts what the fast path answered."""
 
@@ -425,20 +445,7 @@ def test_forward_fast_path_mutations_and_strangers():
     rng = random.Random("forward-mutations")
     pair = ForwardPair(5, "hit")
     for _i in range(3000):
-        data = bytearray(tun_packet(rng))
-        for _j in range(rng.randrange(1, 3)):
-            kind = rng.randrange(4) if data else 3
-            if kind == 0:
-                data[rng.randrange(len(data))] = rng.getrandbits(8)
-            elif kind == 1:
-                data = data[:rng.randrange(len(data))]
-            elif kind == 2 and len(data) >= 20:  # a header made right again after a change
-                data[rng.randrange(20)] = rng.getrandbits(8)
-                struct.pack_into("!H", data, 10, 0)
-                struct.pack_into("!H", data, 10, packets.checksum(bytes(data[:20])))
-            else:
-                data += bytes(rng.randrange(1, 4))
-        pair.check(bytes(data))
+        pair.check(mutate(rng, tun_packet(rng)))
     for stranger in ("10.9.9.9", "192.168.1.1", "0.0.0.0"):  # not in SITE2's EID-prefix
         pair.check(tun_packet(rng, src=stranger))
     pair.check(packets.icmp6_echo("2001:db8:2::1", "2001:db8:1::1", packets.ECHO6_REQUEST, 1, 1, b""))
@@ -538,20 +545,7 @@ def test_decapsulate_fast_mutations_and_strangers():
     rng = random.Random("decap-mutations")
     pair = DecapPair(5)
     for _i in range(3000):
-        data = bytearray(to_site2(rng, 5))
-        for _j in range(rng.randrange(1, 3)):
-            kind = rng.randrange(4) if data else 3
-            if kind == 0:
-                data[rng.randrange(len(data))] = rng.getrandbits(8)
-            elif kind == 1:
-                data = data[:rng.randrange(len(data))]
-            elif kind == 2 and len(data) >= 28:  # an inner header made right again after a change
-                data[8 + rng.randrange(20)] = rng.getrandbits(8)
-                struct.pack_into("!H", data, 18, 0)
-                struct.pack_into("!H", data, 18, packets.checksum(bytes(data[8:28])))
-            else:
-                data += bytes(rng.randrange(1, 4))
-        pair.check(bytes(data))
+        pair.check(mutate(rng, to_site2(rng, 5), header_at=8))
     for stranger in ("10.9.9.9", "192.168.1.1", "192.168.3.1"):  # not in SITE2's EID-prefix
         pair.check(to_site2(rng, 5, dst=stranger))
     pair.check(to_site2(rng, 4))  # another instance
