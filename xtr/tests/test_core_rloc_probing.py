@@ -112,6 +112,8 @@ def test_a_locator_that_stops_answering_goes_down_and_comes_back():
     lab.advance(ROUND)
     loc = site2_locator(lab)
     assert loc.state == "up" and loc.probe_missed == 0 and site1.counters["rloc_probe_locator_up"] == 1
+    assert loc.state_changes == 3 and "state change count: 3" in site1.show(
+        "show lisp instance-id 0 ipv4 map-cache 192.168.2.0/24", lab.now)
     assert [s.dst for s in site1.forward(packet, lab.now)] == [(SITE2_RLOC, 4341)]
     assert lab.ping(SITE1_RLOC, "192.168.1.1", SITE2_HOST, 100) == "!"
 

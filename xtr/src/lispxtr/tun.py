@@ -1,9 +1,10 @@
 """A Linux TUN device: the EID side of an xTR that routes real hosts (the namespace lab, root only).
 
 ``TunDevice(name)`` attaches to the TUN interface ``name`` (creating it when it does not exist) in
-IFF_TUN | IFF_NO_PI mode: every ``read()`` returns one whole IP packet and every ``write()`` hands
-one to the kernel, with no packet-information header. The file descriptor is non-blocking so that
-the asyncio shell can watch it with ``loop.add_reader``. Addresses and routes are the operator's
+IFF_TUN | IFF_NO_PI mode: every read of ``fileno()`` returns one whole IP packet (the node's loop
+reads it with ``os.read``) and every ``write()`` hands one to the kernel, with no
+packet-information header. The file descriptor is non-blocking so that the asyncio shell can
+watch it with ``loop.add_reader``. Addresses and routes are the operator's
 business (``ip``); ``bring_up()`` only sets the interface up.
 """
 
@@ -22,11 +23,10 @@ IFF_UP = 0x0001
 SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914
 IFNAMSIZ = 16
-MAX_PACKET = 65535
 
 
 class TunDevice:
-    """One attached TUN interface (``fileno()``, ``read()``, ``write()``, ``close()``)."""
+    """One attached TUN interface (``fileno()``, ``write()``, ``close()``)."""
 
     def __init__(self, name: str):
         raw = name.encode("ascii", "strict") if name.isascii() else b""
@@ -42,13 +42,6 @@ class TunDevice:
 
     def fileno(self) -> int:
         return self._fd
-
-    def read(self) -> bytes | None:
-        """One IP packet, or None when none is waiting."""
-        try:
-            return os.read(self._fd, MAX_PACKET)
-        except BlockingIOError:
-            return None
 
     def write(self, packet: bytes) -> None:
         os.write(self._fd, packet)

@@ -361,6 +361,7 @@ class Itr:
                 c.bump("rloc_probe_unanswered")
                 if loc.probe_missed >= PROBE_DOWN_AFTER and loc.state == "up":
                     loc.state, loc.since = "down", now
+                    loc.state_changes += 1
                     changed = True
                     c.bump("rloc_probe_locator_down")
         if changed:
@@ -407,6 +408,7 @@ class Itr:
             loc.probe_missed = 0
             if loc.state != "up":
                 loc.state, loc.since = "up", now
+                loc.state_changes += 1
                 self.map_cache.changed()
                 c.bump("rloc_probe_locator_up")
         return []

@@ -355,6 +355,7 @@ class CachedLocator:
     probe_sent: float | None = None
     probe_rtt: float | None = None
     probe_missed: int = 0
+    state_changes: int = 1  # the first state counts, as IOS-XE's "state change count"
 
 
 @dataclass(slots=True)

@@ -349,7 +349,7 @@ def _entry_detail(router, e, now: float) -> list[str]:
     rows = _locator_rows(e, now)[1:]
     for row, l in zip(rows, e.locators):
         lines.append(row)
-        lines.append("    Last up-down state change:         %s, state change count: 1" % since(now, l.since))
+        lines.append("    Last up-down state change:         %s, state change count: %d" % (since(now, l.since), l.state_changes))
         lines.append("    Last route reachability change:    %s, state change count: 1" % since(now, l.since))
         lines.append("    Last priority / weight change:     never/never")
         lines.append("    RLOC-probing loc-status algorithm:")
