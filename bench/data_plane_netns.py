@@ -13,7 +13,9 @@ counted as the queue is read, plus RcvbufErrors, the overflow of the full queue)
 delivered, lost, delivered/s (encapsulated packets/s from one ITR to one ETR, the target's
 measure), and the CPU share of SITE1 and SITE2 with packets per CPU-second of each.
 
-    .venv/bin/python bench/data_plane_netns.py [--rates 10000,20000,30000,40000,50000] [--seconds 3]
+    .venv/bin/python bench/data_plane_netns.py [--rates 30000,40000,50000,55000,60000,70000] [--seconds 3] [--floor]
+
+``--floor`` replaces SITE1 and SITE2 by ``data_plane_floor.py``: the same system calls, no LISP logic.
 """
 
 import argparse
@@ -124,7 +126,7 @@ def main(argv=None):
 
             def receiver():
                 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # never read: full at once, counted
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # read between steps only: full at once, counted
                 sock.bind(("0.0.0.0", PORT))
                 sock.setblocking(False)
                 return sock
