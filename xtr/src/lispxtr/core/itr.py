@@ -353,10 +353,7 @@ class Itr:
         c = self.counters
         changed = False
         for prefix, address, _sent in self._probes.values():
-            entry = self.map_cache.get(prefix)
-            for loc in entry.locators if entry is not None else ():
-                if loc.address != address:
-                    continue
+            for loc in self._probed(prefix, address):
                 loc.probe_missed += 1
                 c.bump("rloc_probe_unanswered")
                 if loc.probe_missed >= PROBE_DOWN_AFTER and loc.state == "up":
@@ -390,6 +387,11 @@ class Itr:
         self.next_probe = now + self._probe_delay()
         return out
 
+    def _probed(self, prefix: EidPrefix, address: str) -> list[CachedLocator]:
+        """The locator a probe went to, in the entry of ``prefix`` now (none once the entry is gone)."""
+        entry = self.map_cache.get(prefix)
+        return [loc for loc in entry.locators if loc.address == address] if entry is not None else []
+
     def _probe_reply(self, reply, now: float) -> list[Send]:
         """A Map-Reply with the probe bit: the probed locator answered (its round-trip time is kept,
         and a locator that was down is up again). The reply's mapping data is not installed."""
@@ -400,10 +402,7 @@ class Itr:
             return []
         prefix, address, sent = probe
         c.bump("rloc_probe_reply_in")
-        entry = self.map_cache.get(prefix)
-        for loc in entry.locators if entry is not None else ():
-            if loc.address != address:
-                continue
+        for loc in self._probed(prefix, address):
             loc.probe_rtt = now - sent
             loc.probe_missed = 0
             if loc.state != "up":

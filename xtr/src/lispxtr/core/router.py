@@ -57,6 +57,15 @@ def canonical_address(text: str) -> str:
     return ipaddress.IPv6Address(text).compressed if ":" in text else text
 
 
+def _remember(cache: dict, key, value):
+    """Keep ``value`` in one of the data plane's look-up caches (emptied when it reaches 4096 keys: a
+    miss costs one look-up of the configuration or map-cache); returns ``value``."""
+    if len(cache) >= 4096:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 def _merged_service(services: dict):
     """One view of ``service ipv4`` and ``service ipv6``: a role is on if either turns it on; the
     map-resolvers, map-servers and proxy lists are the union (IPv4 first)."""
@@ -357,10 +366,11 @@ class Router:
 
     def _receive_data(self, data: bytes, src, now: float) -> list[Send]:
         if self.data_fast_path:
-            inner = self.decapsulate_fast(data)
-            if inner is not None:
-                self.eid_out.append(inner)
-                return []
+            if self.eid_interface:  # only then can decapsulate_fast take it: no call on the echo path
+                inner = self.decapsulate_fast(data)
+                if inner is not None:
+                    self.eid_out.append(inner)
+                    return []
             out = self._echo_fast(data, now)
             if out is not None:
                 return out
@@ -425,10 +435,7 @@ class Router:
         key = (word2 >> 8 << 32 if flags & 0x08 else 0) | dst
         owned = self._owned_dst.get(key)
         if owned is None:
-            owned = self.etr.owns_address(key >> 32, "ipv4", key & 0xFFFFFFFF) is not None
-            if len(self._owned_dst) >= 4096:
-                self._owned_dst.clear()
-            self._owned_dst[key] = owned
+            owned = _remember(self._owned_dst, key, self.etr.owns_address(key >> 32, "ipv4", key & 0xFFFFFFFF) is not None)
         if not owned:
             return None  # the general path counts it as not for us
         self.counters["etr_decapsulated"] += 1
@@ -558,20 +565,13 @@ class Router:
         iid = self._source_iid.get(src)
         if iid is None:  # the first instance whose database-mapping covers the source, as forward finds it
             found = self._source_instance("ipv4", src)
-            iid = -1 if found is None else found
-            if len(self._source_iid) >= 4096:
-                self._source_iid.clear()
-            self._source_iid[src] = iid
+            iid = _remember(self._source_iid, src, -1 if found is None else found)
         if iid < 0:
             return None  # not LISP traffic: forward counts it
         decided = self.itr.ipv4_flow(packet, iid)
         if decided is None:
             return None
-        flows = self._flows
-        if len(flows) >= 4096:
-            flows.clear()
-        flow = flows[packet[12:20]] = (self.map_cache.version, packet[9], iid, decided)
-        return flow
+        return _remember(self._flows, packet[12:20], (self.map_cache.version, packet[9], iid, decided))
 
     # -- timers ------------------------------------------------------------------------------
     def next_timer(self) -> float | None:
