@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import errno
 import gc
 import json
 import logging
@@ -32,6 +33,7 @@ import time
 
 from . import config as cfg
 from .core.router import Router, canonical_address
+from .portuse import AddressInUse, can_bind
 
 LOG = logging.getLogger("lispxtr.node")
 
@@ -298,6 +300,11 @@ class Node:
                         LOG.info("%s: UDP %d receive buffer %d KB of the %d KB asked for (raise net.core.rmem_max "
                                  "to queue longer bursts)", self.hostname, port, got >> 10, _RCVBUF >> 10)
                     sock.bind((self.address, port))
+                except OSError as exc:
+                    sock.close()
+                    if exc.errno == errno.EADDRINUSE:
+                        raise AddressInUse(self.address, port, "udp", "LISP %s" % ("control" if port == CONTROL_PORT else "data")) from None
+                    raise
                 except BaseException:
                     sock.close()
                     raise
@@ -310,6 +317,13 @@ class Node:
             self.running = tree
             self._send_all(self.router.apply_config(tree, self.now()))
             self._servers = await start_management(self)
+        except OSError as exc:
+            await self.stop()
+            if exc.errno == errno.EADDRINUSE and not isinstance(exc, AddressInUse):
+                for port, what in ((self.cli_port, "SSH CLI"), (self.netconf_port, "NETCONF")):
+                    if not can_bind(self.address, port, "tcp"):  # ours are closed again: which one is taken
+                        raise AddressInUse(self.address, port, "tcp", what) from None
+            raise
         except BaseException:
             await self.stop()
             raise
