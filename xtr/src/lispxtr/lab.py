@@ -684,7 +684,6 @@ def _start(state_dir, topology, previous, reset, pcap, timeout, out) -> int:
     if item is not None:
         out("lab up: %s" % _in_use_line(topology, item))
         return 1
-    state_dir.mkdir(parents=True, exist_ok=True)
     # the saved startup-configs survive lab down/up, with the credentials they were written with
     rewrite = reset or previous.get("topology") != topology.source or previous.get("base") != topology.base
     if not rewrite and not load_credentials(state_dir, topology):
@@ -695,6 +694,7 @@ def _start(state_dir, topology, previous, reset, pcap, timeout, out) -> int:
     except LabError as exc:
         out("lab up: %s" % exc)
         return 2
+    state_dir.mkdir(parents=True, exist_ok=True)
     save_credentials(state_dir, topology)
     for dev in topology.devices:
         ndir = node_dir(state_dir, dev.name)
