@@ -126,7 +126,7 @@ class Holder:
         if self.node:
             text = "pid %d, router %s of the lab in %s" % (self.pid, self.node[1], self.node[0])
         elif self.pid is not None:
-            text = "pid %d (%s)" % (self.pid, " ".join(self.args)[:60] or "?")
+            text = "pid %d (%s)" % (self.pid, " ".join(" ".join(self.args).split())[:60] or "?")  # one line
         else:
             text = "a process this user cannot see"
         return text if self.ours else "%s of user %s" % (text, self.user)
