@@ -483,18 +483,22 @@ def _registry_entry(state_dir) -> pathlib.Path:
 
 
 def _register(state_dir, topology: Topology) -> None:
-    folder = registry_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
+    """Best effort: without a registry, lab list still finds the routers in /proc."""
     entry = {"state_dir": str(pathlib.Path(state_dir).resolve()), "topology": topology.source, "name": topology.name,
              "base": topology.base, "started": time.time(), "devices": [d.to_json() for d in topology.devices]}
-    atomic_write(_registry_entry(state_dir), json.dumps(entry, indent=1) + "\n", 0o600)
+    try:
+        folder = registry_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)
+        atomic_write(_registry_entry(state_dir), json.dumps(entry, indent=1) + "\n", 0o600)
+    except OSError:
+        pass
 
 
 def _unregister(state_dir) -> None:
     try:
         _registry_entry(state_dir).unlink()
-    except FileNotFoundError:
+    except OSError:
         pass
 
 
@@ -574,9 +578,9 @@ def lab_list(out=print, as_json: bool = False) -> int:
             entry["state_dir"], entry["topology"], "" if entry["base"] is None else " (base 127.%d)" % entry["base"],
             alive, len(entry["devices"]), "" if entry["registered"] else "  (found in /proc, not registered)"))
         for dev in entry["devices"]:
-            out("  %-8s %-14s pid %-7s ssh %d  netconf %d  %s" % (dev["name"], dev["address"], dev["pid"] or "-",
-                                                                 dev["cli_port"], dev["netconf_port"],
-                                                                 "alive" if dev["alive"] else "down"))
+            state = "alive" if dev["alive"] else "down"
+            out("  %-8s %-14s pid %-7s ssh %d  netconf %d  %s"
+                % (dev["name"], dev["address"], dev["pid"] or "-", dev["cli_port"], dev["netconf_port"], state))
     return 0
 
 

@@ -24,10 +24,11 @@ class AddressInUse(OSError):
 
     def __init__(self, address: str, port: int, proto: str, what: str = ""):
         self.address, self.port, self.proto, self.what = address, port, proto, what
-        super().__init__(errno.EADDRINUSE, "%s is in use%s" % (endpoint(address, port, proto, what), describe_holder(address, port, proto)))
+        self.message = "%s is in use%s" % (endpoint(address, port, proto, what), describe_holder(address, port, proto))
+        super().__init__(errno.EADDRINUSE, self.message)
 
     def __str__(self) -> str:
-        return self.strerror
+        return self.message
 
 
 def endpoint(address: str, port: int, proto: str, what: str = "") -> str:
