@@ -12,6 +12,7 @@ from __future__ import annotations
 import pathlib
 
 import pytest
+from lxml import etree
 
 from ansible_collections.lispnet.lisp.plugins.action import lisp_mapping_system, lisp_sites, lisp_xtr
 from ansible_collections.lispnet.lisp.plugins.plugin_utils import cli_codec, normalisation, xml_codec
@@ -60,10 +61,8 @@ class NormalisingDevice:
         if self.extra_xml:
             lisp = data.find(".//{%s}lisp" % xml_codec.LISP)
             if lisp is None:
-                from lxml import etree  # pylint: disable=import-outside-toplevel  # only this branch needs it
                 native = etree.SubElement(data, "{%s}native" % xml_codec.NATIVE)
                 lisp = etree.SubElement(etree.SubElement(native, "{%s}router" % xml_codec.NATIVE), "{%s}lisp" % xml_codec.LISP)
-            from lxml import etree  # pylint: disable=import-outside-toplevel  # only this branch needs it
             for element in etree.fromstring("<x xmlns='%s'>%s</x>" % (xml_codec.LISP, self.extra_xml)):
                 lisp.append(element)
         return data
@@ -153,7 +152,7 @@ EXAMPLES = {
     "key-type-6": [
         Example("sites", SITE1, lisp(*site("SITE1", "authentication-key 6 " + TYPE6, "eid-record 192.168.1.0/24")),
                 wrong_text=lisp(*site("SITE1", "eid-record 192.168.1.0/24")), wrong_path="config[name=SITE1].authentication_key"),
-        Example("xtr", ETR, etr_text("6 %s hash-function sha2" % TYPE6).replace(" hash-function sha2", ""),
+        Example("xtr", ETR, etr_text("6 " + TYPE6),
                 wrong_text=etr_text("0 OTHER-KEY"), wrong_path="config.ipv4.etr.map_servers[address=127.0.10.1].key"),
     ],
     "key-given-encrypted": [
@@ -398,3 +397,11 @@ def test_yang_default_leaves_are_ignored_when_read():
                                          "<map-cache><conservative-allocation>false</conservative-allocation></map-cache><eid-table>")
     assert extra != plain
     assert xml_codec.parse("xtr", extra) == xml_codec.parse("xtr", plain)
+
+
+def test_netconf_clear_key_forms_read_as_type_0():
+    lisp_ns = xml_codec.LISP
+    for case in ("<unc-pwd>SITE1-KEY</unc-pwd>", "<key-0>SITE1-KEY</key-0>"):
+        text = ("<data xmlns='urn:ietf:params:xml:ns:netconf:base:1.0'><native xmlns='%s'><router><lisp xmlns='%s'><site><sname>SITE1</sname>"
+                "<authentication-key>%s</authentication-key></site></lisp></router></native></data>" % (xml_codec.NATIVE, lisp_ns, case))
+        assert xml_codec.parse("sites", text) == [{"name": "SITE1", "authentication_key": "SITE1-KEY", "key_type": 0}]
