@@ -82,7 +82,7 @@ NORMALISATIONS = (
     ),
     Normalisation(
         "key-type-6", ("sites", "xtr"), ("[].authentication_key", "ipv4.etr.map_servers[].key", "ipv6.etr.map_servers[].key"),
-        "Under `password encryption aes` (with `key config-key password-encrypt`) a key entered in clear or as type 7 is stored as "
+        "Under `password encryption aes` (with `key config-key password-encrypt`) a key entered in clear is stored as "
         "`key 6 <AES>` (NETCONF `key-6/ak-6`), encrypted with the device's master key.",
         "Not readable on the controller: the key is \"set, value unknown\". With `key_update: when_different` (default) it counts as "
         "the task's key (no change, a warning says so); `always` sends the task's key on every run; `on_create` never replaces a "
@@ -176,9 +176,9 @@ def markdown_table():
     out = ["| row | resources | options | what the device does | what the modules do | sources |",
            "|---|---|---|---|---|---|"]
     for row in NORMALISATIONS:
-        out.append("| `%s` | %s | %s | %s | %s | %s |" % (
-            row.ident, ", ".join("`%s`" % r for r in row.resources), "<br>".join("`%s`" % o for o in row.options),
-            row.device, row.handling, row.sources))
+        cells = ("`%s`" % row.ident, ", ".join("`%s`" % r for r in row.resources), "<br>".join("`%s`" % o for o in row.options),
+                 row.device, row.handling, row.sources)
+        out.append("| %s |" % " | ".join(cell.replace("|", "\\|") for cell in cells))
     return "\n".join(out) + "\n"
 
 
