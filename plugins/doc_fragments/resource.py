@@ -49,7 +49,7 @@ options:
       be read on the controller and counts as the task's key (no change, with a warning).
     - V(always) also sends it when the device holds a type 6 key (the task then reports a change on every run).
     - V(on_create) never replaces a key the device holds, like C(update_password=on_create) of C(cisco.ios.ios_user).
-    - A key given already encrypted (C(key_type: 7) or C(6)) is compared with the device's stored key by its type and value.
+    - A key given already encrypted (C(key_type) V(7) or V(6)) is compared with the device's stored key by its type and value.
     type: str
     default: when_different
     choices:

@@ -104,9 +104,10 @@ NORMALISATIONS = (
         "IOSXE-NOTES.md (older flat style; `key-pwd/unc-pwd`, `key-0`)",
     ),
     Normalisation(
-        "address-text", ("sites", "xtr"), ("[].eid_records[].prefix", "[].allowed_locators[]", "locator_sets[].locators[].address",
-                                            "ipv4.itr.map_resolvers[]", "ipv4.etr.map_servers[].address", "ipv4.use_petr[].address",
-                                            "ipv4.proxy_itr[]", "instances[].ipv4.database_mappings[].prefix", "instances[].ipv4.map_cache[].prefix"),
+        "address-text", ("sites", "xtr"),
+        ("[].eid_records[].prefix", "[].allowed_locators[]", "locator_sets[].locators[].address", "ipv4.itr.map_resolvers[]",
+         "ipv4.etr.map_servers[].address", "ipv4.use_petr[].address", "ipv4.proxy_itr[]", "instances[].ipv4.database_mappings[].prefix",
+         "instances[].ipv4.map_cache[].prefix"),
         "The CLI prints IPv6 addresses and prefixes compressed and in upper case (`2001:DB8::1`); NETCONF in the RFC 6991 form "
         "(compressed, lower case). IPv4 is a dotted quad without leading zeros.",
         "Addresses and prefixes are compared in one canonical text (compressed, lower case) on both sides; the same holds for the "
@@ -114,8 +115,8 @@ NORMALISATIONS = (
         "reference router values.py (`2001:DB8::1`); RFC 5952 §4; RFC 6991 `ip-address`",
     ),
     Normalisation(
-        "prefix-host-bits", ("sites", "xtr"), ("[].eid_records[].prefix", "instances[].ipv4.database_mappings[].prefix",
-                                                "instances[].ipv4.map_cache[].prefix"),
+        "prefix-host-bits", ("sites", "xtr"),
+        ("[].eid_records[].prefix", "instances[].ipv4.database_mappings[].prefix", "instances[].ipv4.map_cache[].prefix"),
         "An EID-prefix is stored with zero host bits; the reference router refuses `10.1.1.1/24` (`host bits are set (the prefix is "
         "10.1.1.0/24)`).",
         "Refused before anything is sent, naming the prefix to write (`has host bits set (the prefix is 10.1.1.0/24)`).",
@@ -372,8 +373,8 @@ def _compare(node, wanted, held, path, contained, out):
             if want_value is None and held_value is None:
                 continue
             if want_value is None or held_value is None:
-                out.append("%s: the device holds %s, the task wants %s" % (where, "a key" if held_value else "no key",
-                                                                         "a key" if want_value else "none"))
+                held_text = "a key" if held_value else "no key"
+                out.append("%s: the device holds %s, the task wants %s" % (where, held_text, "a key" if want_value else "none"))
             elif key_relation(want_value, wanted.get("key_type"), held_value, held.get("key_type")) == DIFFERENT:
                 out.append("%s: the device holds another key (type %s)" % (where, held.get("key_type", 0)))
             continue

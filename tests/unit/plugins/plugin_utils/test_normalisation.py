@@ -24,7 +24,7 @@ from ansible_collections.lispnet.lisp.tests.unit.plugins.action.test_lisp_resour
 )
 
 ACTIONS = {"mapping_system": lisp_mapping_system.ActionModule, "sites": lisp_sites.ActionModule, "xtr": lisp_xtr.ActionModule}
-KINDS = ["cli", "netconf"]
+KINDS = ("cli", "netconf")
 ALL_STATES = ("merged", "replaced", "overridden")
 # Cisco type 7 forms of SITE1-KEY with seeds 0 and 2, and of OTHER-KEY (computed with the reference router's encoder)
 SITE1_KEY_7_SEED0 = "00373A32210A462D2A18"
@@ -327,8 +327,8 @@ def test_key_update_on_create_keeps_a_different_key(kind):
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_new_key_replaces_a_type7_key_that_decodes_to_another(kind):
     text = lisp(*site("SITE1", "authentication-key 7 " + OTHER_KEY_7, "eid-record 192.168.1.0/24"))
-    device = NormalisingDevice(kind, "sites", text, lisp(*site("SITE1", "authentication-key 7 " + SITE1_KEY_7_SEED0,
-                                                                "eid-record 192.168.1.0/24")))
+    now = lisp(*site("SITE1", "authentication-key 7 " + SITE1_KEY_7_SEED0, "eid-record 192.168.1.0/24"))
+    device = NormalisingDevice(kind, "sites", text, now)
     result = run_action(lisp_sites.ActionModule, {"config": SITE1}, device=device, transport=kind)
     assert result["changed"] is True and not result.get("failed"), result
     assert "SITE1-KEY" in (device.applied[0] if kind == "netconf" else "\n".join(device.applied[0]))
