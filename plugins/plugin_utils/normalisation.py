@@ -309,7 +309,7 @@ def settle_keys(resource, held, config, key_update="when_different"):
             if relation == UNKNOWN and key_update != "on_create":
                 notes.append("%s.%s: the device holds the key encrypted (type %s), which cannot be compared on the controller; %s"
                              % (path, field, device.get("key_type"),
-                                "it was sent again (key_update: always)" if not keep else
+                                "the task's key is sent (key_update: always)" if not keep else
                                 "it is taken as the task's key (key_update: always sends it)"))
             if keep:
                 task[field] = device[field]

@@ -309,7 +309,7 @@ def test_key_update_always_sends_a_clear_key_over_a_type6_key(kind):
     assert "SITE1-KEY" in sent
     if kind == "cli":
         assert result["commands"] == ["router lisp", "site SITE1", "authentication-key 0 %s" % MASK, "exit-site", "exit-router-lisp"]
-    assert "sent again (key_update: always)" in result["warnings"][0]
+    assert "the task's key is sent (key_update: always)" in result["warnings"][0]
     assert_masked(result, "SITE1-KEY", TYPE6)
 
 
