@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> int:
-    from .node import Node, StartupConfigError, read_node_json  # pylint: disable=import-outside-toplevel  # lazy: asyncssh
+    from .node import Node, ReplayStateError, StartupConfigError, read_node_json  # pylint: disable=import-outside-toplevel  # lazy: asyncssh
 
     logging.basicConfig(level=getattr(logging, args.log_level), stream=sys.stderr,
                         format="%(asctime)s " + args.name + " %(levelname)s %(name)s: %(message)s")
@@ -84,6 +84,9 @@ def _run(args) -> int:
         asyncio.run(node.serve_forever())
     except StartupConfigError as exc:
         print("lisp-xtr run: startup-config refused, nothing applied: %s" % exc, file=sys.stderr)
+        return 2
+    except ReplayStateError as exc:
+        print("lisp-xtr run: %s" % exc, file=sys.stderr)
         return 2
     except OSError as exc:
         print("lisp-xtr run: %s on %s: %s" % (args.name, address, exc), file=sys.stderr)
