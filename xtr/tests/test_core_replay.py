@@ -11,16 +11,19 @@ from lispxtr.core import MapServer, SiteConfig
 from lispxtr.core import replay as replay_module
 from lispxtr.core.prefix import parse_prefix
 from lispxtr.core.replay import ReplayLedger
+from lispxtr.mgmt.oper import OPER_NS, oper_xml
 from lispxtr.wire import (EidRecord, EncapsulatedControl, Ipv4, Locator, MapNotify, MapRegister, MapReply,
                           MapRequest, decode_control, sign)
 from lispxtr.wire.auth import verify
 
+from .conftest import support
 from .test_core_lab import (MS_RLOC, SITE1_HOST, SITE1_RLOC, SITE2_HOST, SITE2_RLOC, Lab, control, ms_config,
                             site1_config, site2_config)
 
 ETR, ATTACKER = ("127.0.5.1", 4342), ("127.0.66.6", 4342)
 PREFIX = parse_prefix("10.1.0.0/16")
 XTR_ID = bytes(range(16))
+SHARED, YANGCHECK = support("shared"), support("yangcheck")
 
 
 def map_server(ledger=None):
@@ -298,3 +301,25 @@ def test_itr_ecm_outer_source_port_is_random_and_the_reply_still_reaches_the_itr
     replies = lab.sent(kind=2, dst=SITE1_RLOC)
     assert replies and all(r.dst == (SITE1_RLOC, 4342) for r in replies)
     assert lab["SITE1"].map_cache.get(parse_prefix("192.168.2.0/24")) is not None
+
+
+def test_expired_registration_keeps_its_last_time_and_source_in_show_and_oper():
+    """Issue 16: an expired registration (a lispers.net site whose re-registrations were refused,
+    or an ETR that went away) still tells when and by whom it was last registered."""
+    lab = Lab()
+    ms = lab["MR_MS"]
+    lab.drop_filter = lambda s: s.src[0] == SITE2_RLOC and s.dst[0] == MS_RLOC
+    lab.advance(240)
+    assert not ms.map_server.sites["SITE2"].registrations
+    table = ms.show("show lisp site", lab.now)
+    row = [line for line in table.splitlines() if line.startswith("SITE2")][0]
+    assert row.split()[2:] == ["no", "%s:4342" % SITE2_RLOC, "0", "192.168.2.0/24"] and row.split()[1] != "never"
+    root = oper_xml(ms.oper_state(lab.now), MS_RLOC)
+    regs = [r for r in root.iter("{%s}ms-registrations" % OPER_NS)
+            if r.findtext("{%s}site-name" % OPER_NS) == "SITE2"]
+    (reg,) = regs
+    assert reg.findtext("{%s}is-registered" % OPER_NS) == "false"
+    assert reg.findtext("{%s}last-registration-source/{%s}address" % (OPER_NS, OPER_NS)) == SITE2_RLOC
+    assert reg.findtext("{%s}last-registration-time" % OPER_NS)
+    assert reg.find("{%s}etr-registrations" % OPER_NS) is None  # nothing registered now
+    assert YANGCHECK.validate(root, yang_dir=str(SHARED.require("yang", "iosxe-1791"))) == []
