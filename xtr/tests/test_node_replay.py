@@ -4,6 +4,7 @@ address; the refusal is counted in ``show lisp site detail`` and logged; the gen
 registering (RFC 9301 §5.6; the ledger is ``core.replay``, kept on disk by ``Node``)."""
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ import time
 import asyncssh
 import pytest
 
+from lispxtr import node as node_module
 from lispxtr.node import atomic_write
 from lispxtr.wire import EidRecord, Ipv4, Locator, MapNotify, MapRegister, decode_control, sign
 
@@ -168,3 +170,48 @@ def test_unreadable_replay_state_stops_the_node_with_a_clear_error(tmp_path):
     assert proc.returncode == 2
     assert "unreadable replay state" in proc.stderr and "replay-state.json" in proc.stderr
     assert not (ms.dir / "node.pid").exists()
+
+
+def test_journal_is_folded_into_the_snapshot_and_both_survive_a_restart(tmp_path, monkeypatch):
+    """Every ``_COMPACT_AFTER`` acceptances the journal becomes part of the snapshot (atomic write,
+    then an empty journal); a node started again from them refuses every nonce it accepted."""
+    monkeypatch.setattr(node_module, "_COMPACT_AFTER", 3)
+    address = free_address(173, CLI_PORT, NETCONF_PORT)
+    net = address.rsplit(".", 1)[0]
+    state = tmp_path / "state"
+    MapServerProcess(state, address)  # writes the startup-config
+
+    async def scenario(sends, expect):
+        node = node_module.Node(state, "MS", address, cli_port=CLI_PORT, netconf_port=NETCONF_PORT)
+        loop = asyncio.get_running_loop()
+        got = asyncio.Queue()
+
+        class Etr(asyncio.DatagramProtocol):
+            def datagram_received(self, data, addr):
+                got.put_nowait(decode_control(data).nonce)
+
+        transport, _proto = await loop.create_datagram_endpoint(Etr, local_addr=(net + ".2", 0))
+        await node.start()
+        try:
+            answered = []
+            for nonce, data in sends:
+                transport.sendto(data, (address, 4342))
+                try:
+                    answered.append(await asyncio.wait_for(got.get(), 1.0 if not expect else 10.0) == nonce)
+                except asyncio.TimeoutError:
+                    answered.append(False)
+            lines = (node.dir / "replay-state.journal").read_text().count("\n")
+            return answered, lines, node.router.counters.get("map_register_replayed", 0)
+        finally:
+            await node.stop()
+            transport.close()
+
+    sends = [(n, map_register(n, net + ".2")) for n in (9000, 5000, 7000, 8000)]  # random order, as IOS-XE
+    answered, lines, replayed = asyncio.run(scenario(sends, True))
+    assert answered == [True] * 4 and replayed == 0
+    assert lines == 1  # three lines were folded into the snapshot, the fourth waits in the journal
+    (entry,) = json.loads((state / "MS" / "replay-state.json").read_text())["entries"]  # a clean stop folds all
+    assert sorted(entry["nonces"]) == [5000, 7000, 8000, 9000] and entry["random"]
+    assert (state / "MS" / "replay-state.journal").read_text() == ""
+    answered, _lines, replayed = asyncio.run(scenario(sends[:3], False))  # not the last one: no refresh
+    assert answered == [False] * 3 and replayed == 3
