@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> int:
-    from .node import Node, StartupConfigError, read_node_json  # pylint: disable=import-outside-toplevel  # lazy: asyncssh
+    from .node import Node, ReplayStateError, StartupConfigError, read_node_json  # pylint: disable=import-outside-toplevel  # lazy: asyncssh
     from .portuse import AddressInUse  # pylint: disable=import-outside-toplevel  # with the node
 
     logging.basicConfig(level=getattr(logging, args.log_level), stream=sys.stderr,
@@ -97,6 +97,9 @@ def _run(args) -> int:
         asyncio.run(node.serve_forever())
     except StartupConfigError as exc:
         print("lisp-xtr run: startup-config refused, nothing applied: %s" % exc, file=sys.stderr)
+        return 2
+    except ReplayStateError as exc:
+        print("lisp-xtr run: %s" % exc, file=sys.stderr)
         return 2
     except AddressInUse as exc:  # one line, the last of node.log: lisp-xtr lab up shows it as it is
         print("lisp-xtr run: %s: %s" % (args.name, exc), file=sys.stderr)
