@@ -35,9 +35,14 @@ only, and ``xml_to_tree``/``apply_edit_xml`` keep the users and enable secret of
 from (``xml_to_tree`` alone returns none).
 
 Mapping choices the model leaves open: a key entered without type (``unc-pwd`` / ``key-pwd``) is read
-as type 0 and written back as ``key-0``; ``eid-table`` ``default``/``vrf`` and the map-cache actions
+as type 0 and written back as ``key-0`` (or, as on the CLI, stored and shown as ``key-7`` / ``key-6``
+under ``service password-encryption`` / ``password encryption aes``, which live outside this view and
+are kept by edits like the users); ``eid-table`` ``default``/``vrf`` and the map-cache actions
 ``drop``/``map-request``/``native-forward`` are treated as alternatives (setting one removes the others),
 as on the CLI. Addresses are written in RFC 6991 canonical form (IPv6 lower case).
+
+String leaves refuse control characters and have the bounds of values.py (an ``invalid-value`` error
+naming the leaf, its value escaped and cut).
 
 ``apply_edit_xml`` implements RFC 6241 §7.2 edit-config over this subset: ``operation`` attributes
 (merge, replace, create, delete, remove) on any element, inherited downwards, and default-operation
@@ -126,8 +131,15 @@ class _Node:
         prefix = PREFIXES[self.ns]
         text = "%s:%s" % (prefix, self.name)
         for key, value in zip(self.keys, keys or ()):
-            text += '[%s:%s="%s"]' % (prefix, key, value)
+            text += '[%s:%s="%s"]' % (prefix, key, _path_value(value))
         return text
+
+
+def _path_value(value):
+    """A key value as an error-path shows it: control characters escaped, long values cut."""
+    if len(value) <= values.SHOWN_MAX and value.isprintable():
+        return value
+    return repr(value[:values.SHOWN_MAX])[1:-1] + ("..." if len(value) > values.SHOWN_MAX else "")
 
 
 def _container(name, *children, choice=None, ns=LISP_NS):
@@ -179,8 +191,6 @@ def _x_enum(*allowed):
     return parse
 
 
-def _x_text(text):
-    return text
 
 
 def _x_key(secret_type):
@@ -229,7 +239,7 @@ def _service(family):
 def _instance_service(family):
     return _presence(
         family,
-        _container("eid-table", _empty("default", choice="table"), _leaf("vrf", values.name, choice="table")),
+        _container("eid-table", _empty("default", choice="table"), _leaf("vrf", values.vrf_name, choice="table")),
         _container("map-cache", _list("eid-interface", ("eid-prefix",), _leaf("eid-prefix", _x_prefix(family)),
                                       *(_empty(action, choice="action") for action in ("drop", "map-request", "native-forward")))),
         _container("database-mapping", _list("eid-cont", ("eid-prefix",), _leaf("eid-prefix", _x_prefix(family)),
@@ -252,7 +262,7 @@ def _build_schema():
     site = _list(
         "site", ("sname",), _leaf("sname", values.name),
         _container("authentication-key", *auth_key),
-        _leaf("description", _x_text),
+        _leaf("description", values.description),
         _container("allowed-locator", _leaf("ls-ipv4", _x_ipv4), _leaf("ls-ipv6", _x_ipv6)),
         _container("eid-record",
                    _list("prefixes", ("prefix",), _leaf("prefix", _x_prefix(None)), _empty("accept-more-specifics")),
@@ -312,7 +322,7 @@ def _leaf_value(element, node, path):
     try:
         return node.parse(text)
     except ValueError as exc:
-        shown = "(value hidden)" if node.secret else repr(text)
+        shown = "(value hidden)" if node.secret else values.shown(text)
         raise NetconfEditError("invalid-value", "invalid %s %s: %s" % (node.name, shown, exc), path, {"bad-element": node.name}) from None
 
 
@@ -946,6 +956,11 @@ def apply_edit_xml(tree, config_el, default_operation="merge"):
     result.users = dict(tree.copy().users.items())
     result.enable_secret = tree.enable_secret
     result.enable_secret_type = tree.enable_secret_type
+    result.password_encryption = tree.password_encryption
+    result.password_encryption_aes = tree.password_encryption_aes
+    result.config_key = tree.config_key
+    # IOS-XE stores a clear key (key-0 / unc-pwd) as type 7 or 6 when password encryption is on
+    result.protect_keys()
     try:
         validate_tree(result)
     except ConfigError as exc:
