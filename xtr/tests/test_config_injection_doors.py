@@ -11,7 +11,6 @@ from ncclient import manager
 from ncclient.operations import RPCError
 from netmiko import ConnectHandler
 
-from lispxtr import config as cfg
 from lispxtr.config import secrets
 from lispxtr.node import Node
 

@@ -191,8 +191,6 @@ def _x_enum(*allowed):
     return parse
 
 
-
-
 def _x_key(secret_type):
     def parse(text):
         if not text or any(ch.isspace() for ch in text):
