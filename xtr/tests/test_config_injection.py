@@ -9,7 +9,7 @@ are in test_config_injection_doors.py.
 """
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 from lxml import etree
 
 from lispxtr import config as cfg
@@ -275,8 +275,11 @@ _DESCRIPTIONS = st.one_of(_ANY_TEXT, st.text(st.sampled_from("ab \n\r\x0b\x85\u2
 _KEYS = st.one_of(_NAMES, st.text(st.characters(codec="utf-8"), min_size=1, max_size=140))
 
 
+_BASE = cfg.parse_config(SITE1_CONFIG)  # parsed once: its secret 0 lines cost an scrypt each
+
+
 def _tree(site, description, key, locator_set, vrf, user, password):
-    tree = cfg.parse_config(SITE1_CONFIG)
+    tree = _BASE.copy()
     tree.users[user] = cfg.User(privilege=15, secret=password, secret_type=0, keyword="password")
     lisp = tree.lisp
     lisp.locator_sets[locator_set] = LocatorSet([LocatorEntry(address="127.0.9.9", priority=1, weight=1)])
@@ -299,6 +302,7 @@ def test_render_parse_identity_and_line_count_over_every_string_leaf(site, descr
     except cfg.ConfigError:
         valid = False
     assert valid == good
+    event("valid tree" if valid else "refused tree")
     try:
         text = cfg.render_running_config(tree, header=False)
     except cfg.ConfigError:
@@ -313,6 +317,28 @@ def test_render_parse_identity_and_line_count_over_every_string_leaf(site, descr
     assert cfg.parse_config(text) == tree
     # and the NETCONF view of the same tree reads back to it (users are not in that view)
     back = cfg.xml_to_tree(cfg.tree_to_xml(tree))
+    back.users, back.enable_secret, back.enable_secret_type = tree.users, tree.enable_secret, tree.enable_secret_type
+    assert back == tree
+
+
+_PRINTABLE = st.characters(codec="utf-8").filter(str.isprintable)
+_WORD_CHAR = _PRINTABLE.filter(lambda char: not char.isspace())
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(site=st.text(_WORD_CHAR, min_size=1, max_size=64), locator_set=st.text(_WORD_CHAR, min_size=1, max_size=64),
+       description=st.text(_PRINTABLE, min_size=1, max_size=200).map(str.strip).filter(bool),
+       key=st.text(_WORD_CHAR, min_size=1, max_size=128), vrf=st.text(_WORD_CHAR, min_size=1, max_size=32),
+       user=st.text(_WORD_CHAR, min_size=1, max_size=64), password=st.text(_WORD_CHAR, min_size=1, max_size=128))
+def test_every_accepted_value_renders_and_parses_back_to_itself(site, description, key, locator_set, vrf, user, password):
+    # values from the whole accepted space (any printable Unicode, up to the bounds): all valid, and
+    # the CLI text and the XML view both read back to the same tree
+    tree = _tree(site, description, key, locator_set, vrf, user, password)
+    cfg.validate_tree(tree)
+    text = cfg.render_running_config(tree)
+    assert len(text.splitlines()) == len(cfg.render_running_config(_tree("S", "d", "k", "LS", "V", "u", "p")).splitlines())
+    assert cfg.parse_config(text) == tree
+    back = cfg.xml_to_tree(etree.fromstring(etree.tostring(cfg.tree_to_xml(tree)), cfg.safe_parser()))
     back.users, back.enable_secret, back.enable_secret_type = tree.users, tree.enable_secret, tree.enable_secret_type
     assert back == tree
 
