@@ -15,6 +15,7 @@ from lispxtr.config import secrets
 from lispxtr.node import Node
 
 from .test_mgmt_harness import MR_MS_CONFIG, PASSWORD, SECRET, SITE1_CONFIG, USER, make_bench
+from .test_netconf_ncclient import data_of
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 NATIVE = "http://cisco.com/ns/yang/Cisco-IOS-XE-native"
@@ -172,8 +173,11 @@ def test_service_password_encryption_over_cli_and_netconf(bench):
         # a clear key-0 sent over NETCONF is stored (and shown) as key-7 too
         m.edit_config(target="running", config=lisp_config("<site><sname>SITE3</sname><authentication-key><key-0>SITE3-KEY"
                                                            "</key-0></authentication-key></site>"))
-        data = m.get_config("running").data_xml
+        reply = m.get_config("running")
+        data = reply.data_xml
+        data_of(reply)  # checked against Cisco's YANG models
     assert "SITE3-KEY" not in data and "<key-7>" in data and "<key-0>" not in data
+    assert "<password-encryption/>" in data
     assert bench.node.running.lisp.sites["SITE3"].clear_key() == "SITE3-KEY"
 
 
@@ -197,5 +201,7 @@ def test_password_encryption_aes_over_cli_survives_restart(bench):
     assert tree.lisp.sites["SITE1"].key_type == 6
     assert tree.lisp.sites["SITE1"].clear_key(tree.config_key) == "SITE1-KEY"
     with netconf(bench) as m:
-        data = m.get_config("running").data_xml
-    assert "<key-6>%s</key-6>" % line.split()[2] in data
+        reply = m.get_config("running")
+        data = reply.data_xml
+        data_of(reply)
+    assert "<key-6>%s</key-6>" % line.split()[2] in data and "<aes/>" in data

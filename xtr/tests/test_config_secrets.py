@@ -208,3 +208,22 @@ def test_map_register_hmac_uses_the_decrypted_keys():
     ms.config_key = None
     lab2 = Lab(configs={MS_RLOC: ms, SITE1_RLOC: site1_config(), SITE2_RLOC: site2})
     assert not lab2["MR_MS"].map_server.sites["SITE2"].registrations
+
+
+def test_netconf_view_has_the_two_native_leaves_and_setting_one_converts_keys():
+    tree = cfg.parse_config(MR_MS_CONFIG)
+    xml = ('<config xmlns="%s"><native xmlns="%s"><service><password-encryption/></service>'
+           '<password><encryption><aes/></encryption></password></native></config>' % (NC, NATIVE))
+    new = cfg.apply_edit_xml(tree, etree.fromstring(xml.encode(), cfg.safe_parser()))
+    assert new.password_encryption and new.password_encryption_aes
+    assert new.lisp.sites["SITE1"].key_type == 7  # aes has no master key to use: type 7
+    native = etree.tostring(cfg.tree_to_xml(new)).decode()
+    assert "<service><password-encryption/></service>" in native and "<password><encryption><aes/></encryption></password>" in native
+    assert cfg.xml_to_tree(cfg.tree_to_xml(new)).password_encryption_aes
+    text = cfg.render_running_config(new)
+    assert "\nservice password-encryption\n" in text and "\npassword encryption aes\n" in text
+    # removing them (as on IOS-XE) does not decrypt the stored keys
+    xml = ('<config xmlns="%s" xmlns:nc="%s"><native xmlns="%s"><service><password-encryption nc:operation="delete"/></service>'
+           '</native></config>' % (NC, NC, NATIVE))
+    off = cfg.apply_edit_xml(new, etree.fromstring(xml.encode(), cfg.safe_parser()))
+    assert not off.password_encryption and off.password_encryption_aes and off.lisp.sites["SITE1"].key_type == 7

@@ -28,7 +28,8 @@ Notes for the parts built on this package:
 * NETCONF: parse with ``safe_parser()``. edit-config: ``apply_edit_xml(running, config_el, op)``
   (already validated). copy-config / replace of the whole datastore: ``xml_to_tree(el)``, copy the
   users and enable secret over from the current tree (not part of the XML view), then
-  ``validate_tree``. get-config: ``tree_to_xml(tree)`` (hostname and ``router lisp`` only).
+  ``validate_tree``. get-config: ``tree_to_xml(tree)`` (hostname, ``service password-encryption``,
+  ``password encryption aes`` and ``router lisp`` only).
   ``NetconfEditError`` carries error-tag, error-type, error-path, message, error-info.
 """
 

@@ -29,15 +29,16 @@ Shape (only current-status nodes of the model; the obsolete ``default`` containe
             <eid-record><prefixes><prefix>P</prefix><accept-more-specifics/></prefixes>
                         <instance-id-cfg><id>N</id><prefix>P</prefix>...</instance-id-cfg></eid-record>
 
-Not in the XML view: ``username`` and ``enable secret`` live in native submodules that are not
-published with the 17.9.1 models used here, so ``tree_to_xml`` emits hostname and ``router lisp``
-only, and ``xml_to_tree``/``apply_edit_xml`` keep the users and enable secret of the tree they start
+Besides ``router lisp`` the view has ``hostname``, ``service/password-encryption`` (``service
+password-encryption``) and ``password/encryption/aes`` (``password encryption aes``) of the native
+module. Not in the XML view: ``username`` and ``enable secret`` live in native submodules that are not
+published with the 17.9.1 models used here, nor the master key (never shown, as on IOS-XE); so
+``tree_to_xml`` emits those three and ``router lisp`` only, and ``xml_to_tree``/``apply_edit_xml`` keep the users and enable secret of the tree they start
 from (``xml_to_tree`` alone returns none).
 
 Mapping choices the model leaves open: a key entered without type (``unc-pwd`` / ``key-pwd``) is read
 as type 0 and written back as ``key-0`` (or, as on the CLI, stored and shown as ``key-7`` / ``key-6``
-under ``service password-encryption`` / ``password encryption aes``, which live outside this view and
-are kept by edits like the users); ``eid-table`` ``default``/``vrf`` and the map-cache actions
+under ``service password-encryption`` / ``password encryption aes``); ``eid-table`` ``default``/``vrf`` and the map-cache actions
 ``drop``/``map-request``/``native-forward`` are treated as alternatives (setting one removes the others),
 as on the CLI. Addresses are written in RFC 6991 canonical form (IPv6 lower case).
 
@@ -158,8 +159,8 @@ def _leaf(name, parse, choice=None, secret=False, ns=LISP_NS):
     return _Node(name, "leaf", parse=parse, choice=choice, secret=secret, ns=ns)
 
 
-def _empty(name, choice=None):
-    return _Node(name, "empty", choice=choice)
+def _empty(name, choice=None, ns=LISP_NS):
+    return _Node(name, "empty", choice=choice, ns=ns)
 
 
 def _x_uint(low, high):
@@ -270,6 +271,8 @@ def _build_schema():
     lisp = _presence("lisp", locator_set, _container("service", _service("ipv4"), _service("ipv6")), instances,
                      _container("loc-reach-algorithm", _empty("rloc-probing")), site)
     return _container("native", _leaf("hostname", values.hostname, ns=NATIVE_NS),
+                      _container("service", _empty("password-encryption", ns=NATIVE_NS), ns=NATIVE_NS),
+                      _container("password", _container("encryption", _empty("aes", ns=NATIVE_NS), ns=NATIVE_NS), ns=NATIVE_NS),
                       _container("router", lisp, ns=NATIVE_NS), ns=NATIVE_NS)
 
 
@@ -425,6 +428,10 @@ def tree_to_xml(tree, *, with_lisp=True):
     """The <native> element for tree (hostname and, with_lisp, router/lisp); see the module docstring."""
     native = etree.Element("{%s}native" % NATIVE_NS, nsmap={None: NATIVE_NS})
     _sub(native, "hostname", tree.hostname, NATIVE_NS)
+    if tree.password_encryption:
+        _sub(_sub(native, "service", ns=NATIVE_NS), "password-encryption", ns=NATIVE_NS)
+    if tree.password_encryption_aes:
+        _sub(_sub(_sub(native, "password", ns=NATIVE_NS), "encryption", ns=NATIVE_NS), "aes", ns=NATIVE_NS)
     if with_lisp and tree.lisp is not None:
         router = _sub(native, "router", ns=NATIVE_NS)
         lisp_el = etree.SubElement(router, "{%s}lisp" % LISP_NS, nsmap={None: LISP_NS})
@@ -633,6 +640,8 @@ def xml_to_tree(native_el):
     kids = _Kids(native)
     if kids.has("hostname"):
         tree.hostname = kids.text("hostname")
+    tree.password_encryption = _Kids(kids.one("service")).has("password-encryption")
+    tree.password_encryption_aes = _Kids(_Kids(kids.one("password")).one("encryption")).has("aes")
     lisp_el = _Kids(kids.one("router")).one("lisp")
     if lisp_el is not None:
         tree.lisp = _lisp_from_xml(lisp_el, path + "/ios:router/lisp:lisp")
@@ -954,8 +963,6 @@ def apply_edit_xml(tree, config_el, default_operation="merge"):
     result.users = dict(tree.copy().users.items())
     result.enable_secret = tree.enable_secret
     result.enable_secret_type = tree.enable_secret_type
-    result.password_encryption = tree.password_encryption
-    result.password_encryption_aes = tree.password_encryption_aes
     result.config_key = tree.config_key
     # IOS-XE stores a clear key (key-0 / unc-pwd) as type 7 or 6 when password encryption is on
     result.protect_keys()
