@@ -173,6 +173,7 @@ class Node:
         self.host_eids = list(host_eids)
         self.host_key_path = self.dir / "ssh_host_key"
         self.startup_path = self.dir / "startup-config"
+        self.config_key_path = self.dir / "config-key"  # key config-key password-encrypt (never in a config text)
         self.pid_path = self.dir / "node.pid"
         self.replay_path = self.dir / "replay-state.json"
         self.replay_journal_path = self.dir / "replay-state.journal"
@@ -225,6 +226,8 @@ class Node:
             LOG.exception("%s: applying the new configuration failed; restoring the previous one", self.hostname)
             self.router.apply_config(old, self.now())
             raise
+        if new_tree.config_key != old.config_key:
+            self._save_config_key(new_tree.config_key)
         self.running = new_tree
         self._send_all(out)
         self._reschedule()
@@ -234,6 +237,13 @@ class Node:
             return self.startup_path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return ""
+
+    def _save_config_key(self, master) -> None:
+        """Keep the master key as IOS-XE keeps it in private NVRAM: beside the startup-config, 0600."""
+        if master:
+            atomic_write(self.config_key_path, master + "\n", 0o600)
+        else:
+            self.config_key_path.unlink(missing_ok=True)
 
     def save_startup(self) -> None:
         """``write memory``: the running configuration becomes the startup-config (atomic write)."""
@@ -287,10 +297,15 @@ class Node:
             return cfg.RouterConfig(hostname=self.name)
         text = self.startup_text()
         try:
-            tree = cfg.parse_config(text)
+            tree, protected, changed = cfg.protect_startup(text)
+            if self.config_key_path.exists():
+                tree.config_key = self.config_key_path.read_text(encoding="utf-8").strip() or None
             cfg.validate_tree(tree)
         except cfg.ConfigError as exc:
             raise StartupConfigError("%s: %s" % (self.startup_path, exc)) from None
+        if changed:  # secret 0 X -> secret 9 $9$...: no clear-text secret stays on disk
+            atomic_write(self.startup_path, protected)
+            LOG.info("%s: clear-text secrets of the startup-config stored hashed (type 9)", self.hostname)
         return tree
 
     async def start(self) -> None:

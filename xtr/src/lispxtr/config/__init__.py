@@ -20,16 +20,20 @@ Notes for the parts built on this package:
 * Logins: ``tree.verify_login(user, password)`` (returns the User, with ``.privilege``) and
   ``tree.verify_enable(password)``: ``secret 0 X`` is stored hashed (type 9) as IOS-XE 17 does, so
   never compare ``User.secret`` with a clear password.
-* LISP keys: ``MapServerRef.clear_key()`` / ``Site.clear_key()`` give the key to compute HMACs with
-  (types 0 and 7; type 6 raises ``secrets.SecretError``).
+* LISP keys: ``MapServerRef.clear_key(master)`` / ``Site.clear_key(master)`` give the key to compute
+  HMACs with (types 0 and 7; type 6 with ``tree.config_key`` as master, else ``secrets.SecretError``).
+* Startup-config: ``protect_startup(text)`` parses it and gives the text with clear secrets hashed
+  (the node writes it back at boot); ``tree.config_key`` (the master key) is not part of any
+  configuration text: the node keeps it in its own 0600 file.
 * NETCONF: parse with ``safe_parser()``. edit-config: ``apply_edit_xml(running, config_el, op)``
   (already validated). copy-config / replace of the whole datastore: ``xml_to_tree(el)``, copy the
   users and enable secret over from the current tree (not part of the XML view), then
-  ``validate_tree``. get-config: ``tree_to_xml(tree)`` (hostname and ``router lisp`` only).
+  ``validate_tree``. get-config: ``tree_to_xml(tree)`` (hostname, ``service password-encryption``,
+  ``password encryption aes`` and ``router lisp`` only).
   ``NetconfEditError`` carries error-tag, error-type, error-path, message, error-info.
 """
 
-from .cli import CliConfigSession, parse_config, redact
+from .cli import CliConfigSession, parse_config, protect_startup, redact
 from .model import (
     ConfigError,
     EidRecordCfg,
@@ -65,6 +69,7 @@ __all__ = [
     "User",
     "apply_edit_xml",
     "parse_config",
+    "protect_startup",
     "redact",
     "render_running_config",
     "render_section",

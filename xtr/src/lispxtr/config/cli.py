@@ -5,6 +5,9 @@ Grammar (IOS-XE 16.x/17.x "service / instance-id" style, see shared/design/IOSXE
     hostname NAME                                   | no hostname
     username NAME [privilege 0-15] secret [0|8|9] S | ... password [0|7] P    | no username NAME
     enable secret [0|8|9] S                         | no enable secret
+    service password-encryption                     | no service password-encryption
+    key config-key password-encrypt MASTER          | no key config-key password-encrypt
+    password encryption aes                         | no password encryption aes
     router lisp                                     | no router lisp
      locator-set NAME                               | no locator-set NAME
       IPv4-interface IF priority P weight W         | no IPv4-interface IF       (IPv6-interface alike)
@@ -46,14 +49,22 @@ token, where IOS draws its ``^``.
 locator per site, so a second ``allowed-locator`` of the same family replaces the first, as a leaf
 does; the prefix-list form (``allowed-locator list ...``) is not supported.
 
+Values: a line with a character that is not printable (a control character such as newline, NEL or
+U+2028) is refused as a whole, the caret under that character; names are 1..64 characters (VRF names
+1..32), a description 1..200 (values.py, docs/security.md). So a value never ends its line when the
+configuration is written out, and parse_config ends lines at LF only.
+
 Secrets: ``secret 0 S`` is stored hashed (type 9, scrypt), as IOS-XE 17 does; ``password 0 P`` stays
-clear text (type 0), ``password 7 P`` is kept as given. LISP keys are kept as entered (0, 6 or 7).
-No secret ever appears in a ConfigError: its ``line`` has them replaced by ``********``.
+clear text (type 0), or type 7 under ``service password-encryption``; ``password 7 P`` is kept as
+given. LISP keys entered as type 0 are stored as type 6 with ``password encryption aes`` and a master
+key, else as type 7 with ``service password-encryption``, else as given; types 6 and 7 are kept as
+given (``RouterConfig.protect_key``). The master key is kept in ``RouterConfig.config_key`` and never
+rendered. No secret ever appears in a ConfigError: its ``line`` has them replaced by ``********``.
 """
 
 import re
 
-from . import secrets, values
+from . import render, secrets, values
 from .model import (
     ConfigError,
     EidRecordCfg,
@@ -76,7 +87,7 @@ AMBIGUOUS = "% Ambiguous command:"
 MASK = "********"
 
 _TOKEN = re.compile(r"\S+")
-_SECRET_WORDS = ("secret", "password", "key", "authentication-key")
+_SECRET_WORDS = ("secret", "password", "key", "authentication-key", "password-encrypt")
 _HEADERS = (re.compile(r"Building configuration\.\.\.\Z"), re.compile(r"Current configuration : \d+ bytes\Z"))
 
 MODE_CONFIG = "config"
@@ -114,6 +125,21 @@ def redact(line):
     for start, end in reversed(spans):
         line = line[:start] + MASK + line[end:]
     return line
+
+
+def _quoted(token):
+    """A token as an error message repeats it: ``'X'``, or escaped and cut when it is long or has
+    control characters (never a 100,000-character message)."""
+    if len(token) <= values.SHOWN_MAX and token.isprintable():
+        return "'%s'" % token
+    return values.shown(token)
+
+
+def _printable_line(line):
+    """line with every non-printable character shown as ``?`` (safe to echo back to a terminal)."""
+    if line.isprintable():
+        return line
+    return "".join(char if char.isprintable() else "?" for char in line)
 
 
 class _NoCommand(Exception):
@@ -213,7 +239,7 @@ class _Cursor:
         try:
             result = parse(token, *args)
         except ValueError as exc:
-            raise self.error("%s %s '%s': %s" % (INVALID, field, token, exc), index) from None
+            raise self.error("%s %s %s: %s" % (INVALID, field, _quoted(token), exc), index) from None
         self.index = index + 1
         return result
 
@@ -251,6 +277,15 @@ class _Cursor:
         text = self.line[self.column():].rstrip()
         self.index = len(self.tokens)
         return text
+
+    def text(self, parse, field):
+        """The rest of the line as one value (``description TEXT...``), checked by parse."""
+        index = self.index
+        text = self.rest(field)
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise self.error("%s %s %s: %s" % (INVALID, field, _quoted(text), exc), index) from None
 
     def skip_rest(self):
         self.index = len(self.tokens)
@@ -292,6 +327,12 @@ class CliConfigSession:
         return self._stack[-1][1] if self._stack else None
 
     def feed(self, line):
+        bad = values.bad_character(line)
+        if bad is not None:
+            # IOS-XE takes printable characters only. A control character (a newline above all) in
+            # a value would end its line when the configuration is written out: refuse the line.
+            raise ConfigError("%s control character %r (only printable characters are accepted)" % (INVALID, line[bad]),
+                              column=bad, line=redact(_printable_line(line)))
         tokens = line.split()
         if not tokens or tokens[0][0] == "!":
             return True
@@ -375,12 +416,14 @@ def _up(session):
 
 
 def _parse_config(session, cur, _context):
-    negated, word = _command(cur, ("hostname", "username", "enable", "router", "version", "end", "exit"),
-                             ("hostname", "username", "enable", "router"))
+    negated, word = _command(cur, ("hostname", "username", "enable", "router", "service", "key", "password", "version", "end", "exit"),
+                             ("hostname", "username", "enable", "router", "service", "key", "password"))
     tree = session.tree
     if word in ("end", "exit"):
         cur.done()
         return _leave(session)
+    if word in ("service", "key", "password"):
+        return _parse_encryption(tree, cur, word, negated)
     if word == "version":
         cur.rest("version")
         return lambda: None
@@ -427,6 +470,51 @@ def _parse_config(session, cur, _context):
     return enter
 
 
+def _parse_encryption(tree, cur, word, negated):
+    """``service password-encryption``, ``password encryption aes``, ``key config-key
+    password-encrypt MASTER`` and their no forms (IOS-XE's storage of keys as types 7 and 6)."""
+    if word == "service":
+        cur.keyword(("password-encryption",))
+        cur.done()
+
+        def set_service():
+            tree.password_encryption = not negated
+            tree.protect_keys()
+
+        return set_service
+    if word == "password":
+        cur.keyword(("encryption",))
+        cur.keyword(("aes",))
+        cur.done()
+
+        def set_aes():
+            tree.password_encryption_aes = not negated
+            tree.protect_keys()
+
+        return set_aes
+    cur.keyword(("config-key",))
+    cur.keyword(("password-encrypt",))
+    if negated:
+        cur.skip_rest()
+        return lambda: setattr(tree, "config_key", None)
+    index = cur.index
+    if cur.at_end():
+        raise cur.incomplete("master key (%d..%d characters)" % secrets.MASTER_KEY_RANGE)
+    master = cur.tokens[index]
+    try:
+        secrets.check_master_key(master)
+    except secrets.SecretError as exc:
+        raise cur.error("%s master key: %s" % (INVALID, exc), index) from None
+    cur.index += 1
+    cur.done()
+
+    def set_master():
+        tree.rekey(master)
+        tree.protect_keys()
+
+    return set_master
+
+
 def _store_secret(value, secret_type):
     if secret_type == 0:
         return secrets.hash_type9(value), 9
@@ -453,6 +541,8 @@ def _parse_username(tree, cur, negated):
     def set_user():
         if word == "secret":
             value, vtype = _store_secret(stored, stype)
+        elif stype == 0 and tree.password_encryption:
+            value, vtype = secrets.encode_type7(stored), 7  # service password-encryption
         else:
             value, vtype = stored, stype
         tree.users[name] = User(privilege=privilege, secret=value, secret_type=vtype, keyword=word)
@@ -621,7 +711,7 @@ def _parse_service(session, cur, family):
             if negated:
                 return lambda: address in service.map_resolvers and service.map_resolvers.remove(address)
             return lambda: address in service.map_resolvers or service.map_resolvers.append(address)
-        return _parse_etr_map_server(service, cur, address, negated)
+        return _parse_etr_map_server(session.tree, service, cur, address, negated)
     if word == "use-petr":
         address = cur.value(values.ip_address, "use-petr address")
         pw = None if cur.at_end() else _priority_weight(cur)
@@ -647,7 +737,7 @@ def _parse_service(session, cur, family):
     return lambda: setattr(service, attr, not negated)
 
 
-def _parse_etr_map_server(service, cur, address, negated):
+def _parse_etr_map_server(tree, service, cur, address, negated):
     if negated:
         what = cur.optional_keyword(("key", "proxy-reply"))
         if what == "key":
@@ -688,7 +778,8 @@ def _parse_etr_map_server(service, cur, address, negated):
 
     def set_key():
         ref = service.map_servers.setdefault(address, MapServerRef())
-        ref.key, ref.key_type, ref.hash_function = key, key_type, hash_function
+        ref.key, ref.key_type = tree.protect_key(key, key_type)
+        ref.hash_function = hash_function
 
     return set_key
 
@@ -735,7 +826,7 @@ def _parse_instance_service(session, cur, context):
         table = "default"
         if kind == "vrf":
             vrf_index = cur.index
-            table = "vrf " + cur.value(values.name, "VRF name")
+            table = "vrf " + cur.value(values.vrf_name, "VRF name")
             for other_iid, other in lisp.instances.items():
                 other_service = other.services.get(family)
                 if other_iid != iid and other_service is not None and other_service.eid_table == table:
@@ -783,7 +874,7 @@ def _parse_site(session, cur, name):
         if negated:
             cur.skip_rest()
             return lambda: setattr(site, "description", None)
-        text = cur.rest("description text")
+        text = cur.text(values.description, "description")
         return lambda: setattr(site, "description", text)
     if word == "authentication-key":
         if negated:
@@ -798,7 +889,7 @@ def _parse_site(session, cur, name):
         cur.done()
 
         def set_key():
-            site.auth_key, site.key_type = key, key_type
+            site.auth_key, site.key_type = session.tree.protect_key(key, key_type)
 
         return set_key
     if word == "allowed-locator":
@@ -858,14 +949,58 @@ def parse_config(text):
     nothing is returned). Besides the configuration lines it accepts ``!`` comment lines, ``version
     X``, ``end`` and the ``Building configuration...`` / ``Current configuration : N bytes`` header.
     """
+    return _parse_lines(text)[0]
+
+
+def protect_startup(text):
+    """(tree, text, changed) for a startup-config: the tree parse_config gives, and the text with
+    every ``username``/``enable secret`` line rewritten in the form the tree stores (``secret 0 X``
+    becomes ``secret 9 $9$...``; ``password 0 X`` becomes type 7 under ``service
+    password-encryption``). The node writes that text back at boot, so a startup-config never keeps
+    a clear-text secret once the router has read it (as ``write memory`` would store it on IOS-XE).
+    Other lines are kept as they are."""
+    tree, lines, credentials = _parse_lines(text)
+    changed = False
+    for index, kind, name in credentials:
+        if kind == "enable":
+            new = render.enable_line(tree)
+        else:
+            user = tree.users.get(name)
+            new = render.user_line(name, user) if user is not None else None
+        if new is not None and new != lines[index]:
+            lines[index] = new
+            changed = True
+    if not changed:
+        return tree, text, False
+    return tree, "".join(line + "\n" for line in lines), True
+
+
+def _parse_lines(text):
+    """(tree, lines, credential lines) of a configuration text; see parse_config and protect_startup."""
     session = CliConfigSession(RouterConfig(), copy=False)
-    for lineno, raw in enumerate(text.splitlines(), 1):
-        line = raw.rstrip("\r")
+    lines = []
+    credentials = []  # (index in lines, 'enable'|'username', user name) of top-level credential lines
+    # Lines end at LF (CRLF tolerated) only: str.splitlines would also break at VT, FF, FS, GS, RS,
+    # NEL, U+2028 and U+2029, and a value holding one of those would start a line of its own. Here
+    # such a character stays inside its line, and feed refuses that line.
+    if text.endswith("\n"):
+        text = text[:-1]
+    for lineno, raw in enumerate(text.split("\n") if text else (), 1):
+        line = raw[:-1] if raw.endswith("\r") else raw
+        lines.append(line)
         stripped = line.strip()
         if not session.depth and any(h.match(stripped) for h in _HEADERS):
             continue
+        top = not session.depth
         try:
             session.feed(line)
         except ConfigError as exc:
-            raise ConfigError(exc.message, lineno=lineno, column=exc.column, line=redact(line)) from None
-    return session.tree
+            raise ConfigError(exc.message, lineno=lineno, column=exc.column, line=redact(_printable_line(line))) from None
+        if top and stripped[:1] in ("u", "U", "e", "E"):
+            tokens = stripped.split()
+            word = _match(tokens[0], ("username", "enable"))
+            if word == "username" and len(tokens) > 2:
+                credentials.append((lineno - 1, word, tokens[1]))
+            elif word == "enable":
+                credentials.append((lineno - 1, word, None))
+    return session.tree, lines, credentials

@@ -101,9 +101,10 @@ class MapServerRef:
     hash_function: str | None = None
     proxy_reply: bool = False
 
-    def clear_key(self):
-        """The key to compute Map-Register HMACs with (RFC 9301 §5.6); SecretError for type 6."""
-        return None if self.key is None else secrets.reveal_key(self.key, self.key_type)
+    def clear_key(self, master=None):
+        """The key to compute Map-Register HMACs with (RFC 9301 §5.6); type 6 needs the master key
+        (``RouterConfig.config_key``), SecretError when it cannot be decrypted."""
+        return None if self.key is None else secrets.reveal_key(self.key, self.key_type, master)
 
 
 @dataclass
@@ -150,8 +151,8 @@ class Site:
     eid_records: dict[tuple[int, str], EidRecordCfg] = field(default_factory=dict)
     allowed_locators: list[str] = field(default_factory=list)
 
-    def clear_key(self):
-        return None if self.auth_key is None else secrets.reveal_key(self.auth_key, self.key_type)
+    def clear_key(self, master=None):
+        return None if self.auth_key is None else secrets.reveal_key(self.auth_key, self.key_type, master)
 
 
 @dataclass
@@ -165,14 +166,73 @@ class LispConfig:
 
 @dataclass
 class RouterConfig:
+    """The whole configuration.
+
+    password_encryption: ``service password-encryption`` (clear keys and passwords are stored as
+    type 7); password_encryption_aes: ``password encryption aes`` (clear LISP keys are stored as
+    type 6 when a master key is set); config_key: the master key of ``key config-key
+    password-encrypt``, which, as on IOS-XE, is never part of a configuration text (the node keeps it
+    in a private file beside the startup-config).
+    """
+
     hostname: str = "Router"
     users: dict[str, User] = field(default_factory=dict)
     enable_secret: str | None = None
     enable_secret_type: int = 0
     lisp: LispConfig | None = None
+    password_encryption: bool = False
+    password_encryption_aes: bool = False
+    config_key: str | None = field(default=None, repr=False)
 
     def copy(self):
         return copy.deepcopy(self)
+
+    def protect_key(self, key, key_type):
+        """(stored key, type) for a LISP key as entered: IOS-XE stores a clear (type 0) key as type 6
+        with ``password encryption aes`` and a master key, else as type 7 with ``service
+        password-encryption``; other types are kept as given."""
+        if key is None or key_type != 0:
+            return key, key_type
+        if self.password_encryption_aes and self.config_key:
+            return secrets.encrypt_type6(key, self.config_key), 6
+        if self.password_encryption:
+            return secrets.encode_type7(key), 7
+        return key, key_type
+
+    def protect_keys(self):
+        """Apply protect_key to every stored key and ``username ... password 0`` (type 7 with
+        ``service password-encryption``), as IOS-XE does when one of those commands is entered."""
+        if self.password_encryption:
+            for user in self.users.values():
+                if user.keyword == "password" and user.secret_type == 0:
+                    user.secret, user.secret_type = secrets.encode_type7(user.secret), 7
+        if self.lisp is None:
+            return
+        for service in self.lisp.services.values():
+            for ref in service.map_servers.values():
+                ref.key, ref.key_type = self.protect_key(ref.key, ref.key_type)
+        for site in self.lisp.sites.values():
+            site.auth_key, site.key_type = self.protect_key(site.auth_key, site.key_type)
+
+    def rekey(self, new_master):
+        """``key config-key password-encrypt``: set the master key, re-encrypting the type 6 keys
+        the old one decrypts (IOS-XE re-encrypts them too); others are kept as they are."""
+        old, self.config_key = self.config_key, new_master
+        if self.lisp is None or not old or not new_master or old == new_master:
+            return
+        refs = [ref for service in self.lisp.services.values() for ref in service.map_servers.values()]
+        for ref in refs:
+            if ref.key_type == 6:
+                try:
+                    ref.key = secrets.encrypt_type6(secrets.decrypt_type6(ref.key, old), new_master)
+                except secrets.SecretError:
+                    pass
+        for site in self.lisp.sites.values():
+            if site.key_type == 6:
+                try:
+                    site.auth_key = secrets.encrypt_type6(secrets.decrypt_type6(site.auth_key, old), new_master)
+                except secrets.SecretError:
+                    pass
 
     def verify_login(self, username, password):
         """The User when username/password match a ``username`` line, else None."""

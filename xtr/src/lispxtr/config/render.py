@@ -7,6 +7,9 @@ Order: locator-sets, ``service ipv4``, ``service ipv6``, instance-ids (ascending
 the order the lines were configured in, except that locators are grouped IPv4-interface,
 IPv6-interface, addresses (as the YANG model lists them).
 
+``service password-encryption`` follows ``version``; ``password encryption aes`` follows
+``hostname``; the master key (``key config-key password-encrypt``) is never shown, as on IOS-XE.
+
 Secrets are shown as IOS shows them: ``secret 9 $9$...`` (a tree built in Python with a clear-text
 secret is hashed here with a salt derived from the user name and secret, so the text is stable),
 ``password 0|7 ...``, LISP keys with their type (``key 0 K``, ``authentication-key 7 ...``).
@@ -15,6 +18,7 @@ secret is hashed here with a salt derived from the user name and secret, so the 
 import re
 
 from . import secrets
+from .model import ConfigError
 
 VERSION = "17.9"
 
@@ -23,6 +27,19 @@ def _secret_text(name, stored, stored_type, keyword):
     if keyword == "secret" and stored_type == 0:
         return "9 " + secrets.hash_type9(stored, secrets.deterministic_salt(name, stored))
     return "%d %s" % (stored_type, stored)
+
+
+def enable_line(tree):
+    """``enable secret 9 $9$...`` (None without an enable secret)."""
+    if tree.enable_secret is None:
+        return None
+    return "enable secret %s" % _secret_text("enable", tree.enable_secret, tree.enable_secret_type, "secret")
+
+
+def user_line(name, user):
+    """``username NAME [privilege N] secret 9 $9$...`` / ``... password 0|7 ...``."""
+    privilege = "" if user.privilege == 1 else " privilege %d" % user.privilege
+    return "username %s%s %s %s" % (name, privilege, user.keyword, _secret_text(name, user.secret, user.secret_type, user.keyword))
 
 
 def _locator_line(entry):
@@ -126,21 +143,32 @@ def router_lisp_lines(lisp):
 
 def config_lines(tree):
     """The body of the running configuration, from the first ``!`` to ``end``."""
-    out = ["!", "version %s" % VERSION, "!", "hostname %s" % tree.hostname, "!"]
+    out = ["!", "version %s" % VERSION]
+    if tree.password_encryption:
+        out.append("service password-encryption")
+    out += ["!", "hostname %s" % tree.hostname, "!"]
+    if tree.password_encryption_aes:
+        out.append("password encryption aes")
+        out.append("!")
     if tree.enable_secret is not None:
-        out.append("enable secret %s" % _secret_text("enable", tree.enable_secret, tree.enable_secret_type, "secret"))
+        out.append(enable_line(tree))
         out.append("!")
     if tree.users:
         for name, user in tree.users.items():
-            privilege = "" if user.privilege == 1 else " privilege %d" % user.privilege
-            out.append("username %s%s %s %s" % (name, privilege, user.keyword,
-                                                _secret_text(name, user.secret, user.secret_type, user.keyword)))
+            out.append(user_line(name, user))
         out.append("!")
     lisp = router_lisp_lines(tree.lisp)
     if lisp:
         out.extend(lisp)
         out.append("!")
     out.append("end")
+    for lineno, line in enumerate(out, 1):
+        if not line.isprintable():
+            # Defence in depth: both doors refuse such values, so only a tree built in Python can
+            # get here. A control character would end its line and start another: never write it.
+            # (The line itself is not quoted: it may hold a key.)
+            raise ConfigError("refusing to render configuration line %d ('%s ...'): it has a control character"
+                              % (lineno, line.split(None, 1)[0] if line.split() else ""))
     return out
 
 

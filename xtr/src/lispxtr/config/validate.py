@@ -12,14 +12,21 @@ _KEY_TYPES = (0, 6, 7)
 
 
 def _fail(where, message):
-    raise ConfigError("%s: %s" % (" / ".join(where), message))
+    raise ConfigError("%s: %s" % (" / ".join(_safe(w) for w in where), message))
+
+
+def _safe(text):
+    """A place name (``site NAME``) fit for a message: control characters escaped, cut when long."""
+    if text.isprintable() and len(text) <= 80:
+        return text
+    return values.shown(text)
 
 
 def _check(where, parse, field, value, *args):
     try:
         canonical = parse(value, *args) if isinstance(value, str) else None
     except ValueError as exc:
-        _fail(where, "%s '%s': %s" % (field, value, exc))
+        _fail(where, "%s %s: %s" % (field, values.shown(value), exc))
     if canonical is None:
         _fail(where, "%s %r is not text" % (field, value))
     return canonical
@@ -74,6 +81,14 @@ def validate_tree(tree):
             secrets.check_stored("secret", tree.enable_secret_type, tree.enable_secret)
         except secrets.SecretError as exc:
             _fail(["enable secret"], str(exc))
+    for flag in ("password_encryption", "password_encryption_aes"):
+        if not isinstance(getattr(tree, flag), bool):
+            _fail([flag.replace("_", " ")], "%r is not true or false" % getattr(tree, flag))
+    if tree.config_key is not None:
+        try:
+            secrets.check_master_key(tree.config_key if isinstance(tree.config_key, str) else "")
+        except secrets.SecretError as exc:
+            _fail(["key config-key password-encrypt"], str(exc))
     if tree.lisp is not None:
         _validate_lisp(tree.lisp)
 
@@ -135,7 +150,8 @@ def _validate_lisp(lisp):
             table = service.eid_table
             if table != "default":
                 if not isinstance(table, str) or not table.startswith("vrf ") or len(table.split()) != 2:
-                    _fail(where, "eid-table %r is not 'default' or 'vrf NAME'" % table)
+                    _fail(where, "eid-table %s is not 'default' or 'vrf NAME'" % values.shown(str(table)))
+                _check(where, values.vrf_name, "eid-table vrf", table[4:])
                 other = vrfs.setdefault((table, family), iid)
                 if other != iid:
                     _fail(where, "eid-table %s is already bound to instance-id %d" % (table, other))
@@ -150,6 +166,8 @@ def _validate_lisp(lisp):
     for name, site in lisp.sites.items():
         where = base + ["site %s" % name]
         _check(where, values.name, "site name", name)
+        if site.description is not None:
+            _check(where, values.description, "description", site.description)
         if site.auth_key is not None:
             _check_key(where, "authentication-key", site.auth_key, site.key_type)
         for key in site.eid_records:

@@ -14,6 +14,14 @@ MAX_INSTANCE_ID = 16777214  # Cisco-IOS-XE-lisp: instance-list/instance-id range
 PRIORITY_RANGE = (0, 255)  # RFC 9301 §5.4: priority is an 8-bit value (255 = do not use)
 WEIGHT_RANGE = (0, 100)  # Cisco-IOS-XE-lisp: priority-and-weight/weight range 0..100
 PRIVILEGE_RANGE = (0, 15)
+# Length bounds of the free-text values. The Cisco-IOS-XE-lisp model types site names, locator-set
+# names and the site description as plain ``string`` (no length); these are this router's documented
+# bounds (docs/security.md, "Input bounds"): 200 for a description as IOS-XE's ``description LINE``
+# ("Up to 200 characters"), 32 for a VRF name as ``vrf definition``, 64 for the other names.
+NAME_MAX = 64
+VRF_MAX = 32
+DESCRIPTION_MAX = 200
+SHOWN_MAX = 40  # how much of a refused value an error message repeats
 # Cisco-IOS-XE-native: leaf hostname, length 1..246 and this pattern.
 _HOSTNAME = re.compile(r"[0-9.]*[A-Za-z\-_]+[A-Za-z0-9.\-_]*\Z")
 _DIGITS = re.compile(r"[0-9]+\Z")
@@ -121,10 +129,59 @@ def hostname(text):
     return text
 
 
-def name(text):
-    """A name for a locator-set, site, VRF or interface: one word of printable characters."""
-    if not _NAME.match(text) or not text.isprintable():
+def shown(text):
+    """text as an error message may repeat it: quoted, control characters escaped, long values cut."""
+    if len(text) > SHOWN_MAX:
+        return "%r... (%d characters)" % (text[:SHOWN_MAX], len(text))
+    return repr(text)
+
+
+def bad_character(text):
+    """Index of the first character that may not appear in a configuration value, or None.
+
+    Every character must be printable (``str.isprintable``): no control characters (newline, CR, NUL,
+    ESC, ...), no line or paragraph separators, no format characters, no space but the ASCII one. A
+    value that passes can never end its line in a startup-config or leave its XML leaf.
+    """
+    if text.isprintable():
+        return None
+    for index, char in enumerate(text):
+        if not char.isprintable():
+            return index
+    return None  # not reached
+
+
+def _printable(text, what):
+    index = bad_character(text)
+    if index is not None:
+        raise ValueError("%s may not contain control characters (found %r at position %d)" % (what, text[index], index + 1))
+
+
+def name(text, limit=NAME_MAX):
+    """A name for a locator-set, site, user or interface: one word of printable characters, 1..64."""
+    _printable(text, "a name")
+    if not _NAME.match(text):
         raise ValueError("expected a name without spaces")
+    if len(text) > limit:
+        raise ValueError("a name is at most %d characters (got %d)" % (limit, len(text)))
+    return text
+
+
+def vrf_name(text):
+    """A VRF name (``eid-table vrf NAME``): one word, 1..32 characters."""
+    return name(text, VRF_MAX)
+
+
+def description(text):
+    """A site description: printable text (inner spaces kept), 1..200 characters, no leading or
+    trailing space (the CLI cannot keep those: ``description`` takes the rest of the line)."""
+    _printable(text, "a description")
+    if not text.strip():
+        raise ValueError("expected a description (1..%d characters)" % DESCRIPTION_MAX)
+    if text != text.strip():
+        raise ValueError("a description cannot start or end with a space")
+    if len(text) > DESCRIPTION_MAX:
+        raise ValueError("a description is at most %d characters (got %d)" % (DESCRIPTION_MAX, len(text)))
     return text
 
 

@@ -29,15 +29,21 @@ Shape (only current-status nodes of the model; the obsolete ``default`` containe
             <eid-record><prefixes><prefix>P</prefix><accept-more-specifics/></prefixes>
                         <instance-id-cfg><id>N</id><prefix>P</prefix>...</instance-id-cfg></eid-record>
 
-Not in the XML view: ``username`` and ``enable secret`` live in native submodules that are not
-published with the 17.9.1 models used here, so ``tree_to_xml`` emits hostname and ``router lisp``
-only, and ``xml_to_tree``/``apply_edit_xml`` keep the users and enable secret of the tree they start
+Besides ``router lisp`` the view has ``hostname``, ``service/password-encryption`` (``service
+password-encryption``) and ``password/encryption/aes`` (``password encryption aes``) of the native
+module. Not in the XML view: ``username`` and ``enable secret`` live in native submodules that are not
+published with the 17.9.1 models used here, nor the master key (never shown, as on IOS-XE); so
+``tree_to_xml`` emits those three and ``router lisp`` only, and ``xml_to_tree``/``apply_edit_xml`` keep the users and enable secret of the tree they start
 from (``xml_to_tree`` alone returns none).
 
 Mapping choices the model leaves open: a key entered without type (``unc-pwd`` / ``key-pwd``) is read
-as type 0 and written back as ``key-0``; ``eid-table`` ``default``/``vrf`` and the map-cache actions
+as type 0 and written back as ``key-0`` (or, as on the CLI, stored and shown as ``key-7`` / ``key-6``
+under ``service password-encryption`` / ``password encryption aes``); ``eid-table`` ``default``/``vrf`` and the map-cache actions
 ``drop``/``map-request``/``native-forward`` are treated as alternatives (setting one removes the others),
 as on the CLI. Addresses are written in RFC 6991 canonical form (IPv6 lower case).
+
+String leaves refuse control characters and have the bounds of values.py (an ``invalid-value`` error
+naming the leaf, its value escaped and cut).
 
 ``apply_edit_xml`` implements RFC 6241 §7.2 edit-config over this subset: ``operation`` attributes
 (merge, replace, create, delete, remove) on any element, inherited downwards, and default-operation
@@ -126,8 +132,15 @@ class _Node:
         prefix = PREFIXES[self.ns]
         text = "%s:%s" % (prefix, self.name)
         for key, value in zip(self.keys, keys or ()):
-            text += '[%s:%s="%s"]' % (prefix, key, value)
+            text += '[%s:%s="%s"]' % (prefix, key, _path_value(value))
         return text
+
+
+def _path_value(value):
+    """A key value as an error-path shows it: control characters escaped, long values cut."""
+    if len(value) <= values.SHOWN_MAX and value.isprintable():
+        return value
+    return repr(value[:values.SHOWN_MAX])[1:-1] + ("..." if len(value) > values.SHOWN_MAX else "")
 
 
 def _container(name, *children, choice=None, ns=LISP_NS):
@@ -146,8 +159,8 @@ def _leaf(name, parse, choice=None, secret=False, ns=LISP_NS):
     return _Node(name, "leaf", parse=parse, choice=choice, secret=secret, ns=ns)
 
 
-def _empty(name, choice=None):
-    return _Node(name, "empty", choice=choice)
+def _empty(name, choice=None, ns=LISP_NS):
+    return _Node(name, "empty", choice=choice, ns=ns)
 
 
 def _x_uint(low, high):
@@ -177,10 +190,6 @@ def _x_enum(*allowed):
         return text
 
     return parse
-
-
-def _x_text(text):
-    return text
 
 
 def _x_key(secret_type):
@@ -229,7 +238,7 @@ def _service(family):
 def _instance_service(family):
     return _presence(
         family,
-        _container("eid-table", _empty("default", choice="table"), _leaf("vrf", values.name, choice="table")),
+        _container("eid-table", _empty("default", choice="table"), _leaf("vrf", values.vrf_name, choice="table")),
         _container("map-cache", _list("eid-interface", ("eid-prefix",), _leaf("eid-prefix", _x_prefix(family)),
                                       *(_empty(action, choice="action") for action in ("drop", "map-request", "native-forward")))),
         _container("database-mapping", _list("eid-cont", ("eid-prefix",), _leaf("eid-prefix", _x_prefix(family)),
@@ -252,7 +261,7 @@ def _build_schema():
     site = _list(
         "site", ("sname",), _leaf("sname", values.name),
         _container("authentication-key", *auth_key),
-        _leaf("description", _x_text),
+        _leaf("description", values.description),
         _container("allowed-locator", _leaf("ls-ipv4", _x_ipv4), _leaf("ls-ipv6", _x_ipv6)),
         _container("eid-record",
                    _list("prefixes", ("prefix",), _leaf("prefix", _x_prefix(None)), _empty("accept-more-specifics")),
@@ -262,6 +271,8 @@ def _build_schema():
     lisp = _presence("lisp", locator_set, _container("service", _service("ipv4"), _service("ipv6")), instances,
                      _container("loc-reach-algorithm", _empty("rloc-probing")), site)
     return _container("native", _leaf("hostname", values.hostname, ns=NATIVE_NS),
+                      _container("service", _empty("password-encryption", ns=NATIVE_NS), ns=NATIVE_NS),
+                      _container("password", _container("encryption", _empty("aes", ns=NATIVE_NS), ns=NATIVE_NS), ns=NATIVE_NS),
                       _container("router", lisp, ns=NATIVE_NS), ns=NATIVE_NS)
 
 
@@ -312,7 +323,7 @@ def _leaf_value(element, node, path):
     try:
         return node.parse(text)
     except ValueError as exc:
-        shown = "(value hidden)" if node.secret else repr(text)
+        shown = "(value hidden)" if node.secret else values.shown(text)
         raise NetconfEditError("invalid-value", "invalid %s %s: %s" % (node.name, shown, exc), path, {"bad-element": node.name}) from None
 
 
@@ -417,6 +428,10 @@ def tree_to_xml(tree, *, with_lisp=True):
     """The <native> element for tree (hostname and, with_lisp, router/lisp); see the module docstring."""
     native = etree.Element("{%s}native" % NATIVE_NS, nsmap={None: NATIVE_NS})
     _sub(native, "hostname", tree.hostname, NATIVE_NS)
+    if tree.password_encryption:
+        _sub(_sub(native, "service", ns=NATIVE_NS), "password-encryption", ns=NATIVE_NS)
+    if tree.password_encryption_aes:
+        _sub(_sub(_sub(native, "password", ns=NATIVE_NS), "encryption", ns=NATIVE_NS), "aes", ns=NATIVE_NS)
     if with_lisp and tree.lisp is not None:
         router = _sub(native, "router", ns=NATIVE_NS)
         lisp_el = etree.SubElement(router, "{%s}lisp" % LISP_NS, nsmap={None: LISP_NS})
@@ -625,6 +640,8 @@ def xml_to_tree(native_el):
     kids = _Kids(native)
     if kids.has("hostname"):
         tree.hostname = kids.text("hostname")
+    tree.password_encryption = _Kids(kids.one("service")).has("password-encryption")
+    tree.password_encryption_aes = _Kids(_Kids(kids.one("password")).one("encryption")).has("aes")
     lisp_el = _Kids(kids.one("router")).one("lisp")
     if lisp_el is not None:
         tree.lisp = _lisp_from_xml(lisp_el, path + "/ios:router/lisp:lisp")
@@ -946,6 +963,9 @@ def apply_edit_xml(tree, config_el, default_operation="merge"):
     result.users = dict(tree.copy().users.items())
     result.enable_secret = tree.enable_secret
     result.enable_secret_type = tree.enable_secret_type
+    result.config_key = tree.config_key
+    # IOS-XE stores a clear key (key-0 / unc-pwd) as type 7 or 6 when password encryption is on
+    result.protect_keys()
     try:
         validate_tree(result)
     except ConfigError as exc:

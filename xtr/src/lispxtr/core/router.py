@@ -156,7 +156,8 @@ class Router:
                                                     tuple(l[3] for l in locs)))
                 for prefix, action in isvc.map_cache.items():
                     static[parse_prefix(prefix, iid)] = STATIC_ACTIONS.get(action, ACTION_SEND_MAP_REQUEST)
-        sites = self._sites(lisp) if flags.get("map_server") else []
+        master = getattr(tree, "config_key", None)  # decrypts type 6 keys (key config-key password-encrypt)
+        sites = self._sites(lisp, master) if flags.get("map_server") else []
 
         out: list[Send] = []
         if self.started is None:
@@ -217,7 +218,7 @@ class Router:
                 self.etr = Etr(self.rloc, self.xtr_id, self.site_id, self.counters)
             servers = []
             for addr, ref in svc.map_servers.items():
-                key = self._clear_key(ref)
+                key = self._clear_key(ref, master)
                 if not key:  # no usable key (none, or a type 6 we cannot decrypt): cannot register
                     self.counters.bump("config_map_server_without_key")
                     continue
@@ -250,17 +251,18 @@ class Router:
         return tuple(out)
 
     @staticmethod
-    def _clear_key(ref) -> str:
-        """The HMAC key of a ``MapServerRef``/``Site`` ('' when unusable: missing, or type 6)."""
+    def _clear_key(ref, master=None) -> str:
+        """The HMAC key of a ``MapServerRef``/``Site`` ('' when unusable: missing, or a type 6 key
+        the master key does not decrypt)."""
         try:
-            return ref.clear_key() or ""
+            return ref.clear_key(master) or ""
         except ValueError:  # config.secrets.SecretError: a key type this router cannot decrypt
             return ""
 
-    def _sites(self, lisp) -> list[SiteConfig]:
+    def _sites(self, lisp, master=None) -> list[SiteConfig]:
         sites = []
         for name, site in (lisp.sites.items() if lisp is not None else ()):
-            key = self._clear_key(site)
+            key = self._clear_key(site, master)
             records = {parse_prefix(prefix, iid): bool(cfg.accept_more_specifics)
                        for (iid, prefix), cfg in site.eid_records.items()}
             sites.append(SiteConfig(name, key or "", site.description or "", records,
