@@ -5,6 +5,8 @@ Grammar (IOS-XE 16.x/17.x "service / instance-id" style, see shared/design/IOSXE
     hostname NAME                                   | no hostname
     username NAME [privilege 0-15] secret [0|8|9] S | ... password [0|7] P    | no username NAME
     enable secret [0|8|9] S                         | no enable secret
+    ip ssh authentication-retries|time-out|maxstartups N   | no ip ssh ...   (limits.py)
+    login block-for S attempts N within W           | no login block-for      (limits.py)
     router lisp                                     | no router lisp
      locator-set NAME                               | no locator-set NAME
       IPv4-interface IF priority P weight W         | no IPv4-interface IF       (IPv6-interface alike)
@@ -53,7 +55,7 @@ No secret ever appears in a ConfigError: its ``line`` has them replaced by ``***
 
 import re
 
-from . import secrets, values
+from . import limits, secrets, values
 from .model import (
     ConfigError,
     EidRecordCfg,
@@ -375,9 +377,11 @@ def _up(session):
 
 
 def _parse_config(session, cur, _context):
-    negated, word = _command(cur, ("hostname", "username", "enable", "router", "version", "end", "exit"),
-                             ("hostname", "username", "enable", "router"))
+    negated, word = _command(cur, ("hostname", "username", "enable", "router", "version", "end", "exit", "ip", "login"),
+                             ("hostname", "username", "enable", "router", "ip", "login"))
     tree = session.tree
+    if word in ("ip", "login"):  # the management plane's login limits (limits.py)
+        return (limits.parse_ip if word == "ip" else limits.parse_login)(tree, cur, negated)
     if word in ("end", "exit"):
         cur.done()
         return _leave(session)

@@ -14,6 +14,7 @@ import copy
 from dataclasses import dataclass, field
 
 from . import secrets
+from .limits import LoginLimits
 
 
 class ConfigError(ValueError):
@@ -170,6 +171,7 @@ class RouterConfig:
     enable_secret: str | None = None
     enable_secret_type: int = 0
     lisp: LispConfig | None = None
+    limits: LoginLimits = field(default_factory=LoginLimits)  # ip ssh ..., login block-for (limits.py)
 
     def copy(self):
         return copy.deepcopy(self)

@@ -14,7 +14,7 @@ secret is hashed here with a salt derived from the user name and secret, so the 
 
 import re
 
-from . import secrets
+from . import limits, secrets
 
 VERSION = "17.9"
 
@@ -136,6 +136,7 @@ def config_lines(tree):
             out.append("username %s%s %s %s" % (name, privilege, user.keyword,
                                                 _secret_text(name, user.secret, user.secret_type, user.keyword)))
         out.append("!")
+    out.extend(limits.render_lines(tree))
     lisp = router_lisp_lines(tree.lisp)
     if lisp:
         out.extend(lisp)

@@ -946,6 +946,7 @@ def apply_edit_xml(tree, config_el, default_operation="merge"):
     result.users = dict(tree.copy().users.items())
     result.enable_secret = tree.enable_secret
     result.enable_secret_type = tree.enable_secret_type
+    result.limits = tree.copy().limits  # CLI-only (config/limits.py)
     try:
         validate_tree(result)
     except ConfigError as exc:

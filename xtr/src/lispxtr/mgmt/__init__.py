@@ -30,8 +30,8 @@ class ManagementServer:
         self.connections = set()
         self._acceptor = None
 
-    async def start(self, node, session_factory):
-        self._acceptor = await sshserver.listen(node, self.port, session_factory, self.connections)
+    async def start(self, node, session_factory, guard=None):
+        self._acceptor = await sshserver.listen(node, self.port, session_factory, self.connections, guard)
         return self
 
     def close(self):
@@ -48,14 +48,15 @@ class ManagementServer:
 async def start_management(node):
     """Start the CLI and NETCONF listeners of `node`; return `[cli, netconf]` ManagementServers."""
     netconf = NetconfServer(node)
+    guard = sshserver.LoginGuard(node)  # the login limits count over both ports, as IOS-XE's SSH server
     servers = []
     try:
         servers.append(
-            await ManagementServer("cli", node.cli_port).start(node, lambda n, auth: CliSession(n, auth, netconf))
+            await ManagementServer("cli", node.cli_port).start(node, lambda n, auth: CliSession(n, auth, netconf), guard)
         )
         servers.append(
             await ManagementServer("netconf", node.netconf_port).start(
-                node, lambda n, auth: NetconfSession(n, auth, netconf)
+                node, lambda n, auth: NetconfSession(n, auth, netconf), guard
             )
         )
     except BaseException:
