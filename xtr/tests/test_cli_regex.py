@@ -115,8 +115,8 @@ def test_exponential_pattern_over_ssh_leaves_lisp_answering(bench):
             assert answered and result.stdout == "", result.stdout
             # the filter still filters: a bounded prefix before a word that is there
             shown = await command(proc, "show running-config | include ^(?:.|.){0,40}locator-set")
-            assert shown.split("\n") == [" locator-set RLOCS", "  exit-locator-set",
-                                          "   database-mapping 192.168.1.0/24 locator-set RLOCS"]
+            expected = [" locator-set RLOCS", "  exit-locator-set", "   database-mapping 192.168.1.0/24 locator-set RLOCS"]
+            assert shown.split("\n") == expected
             return results
         finally:
             conn.close()

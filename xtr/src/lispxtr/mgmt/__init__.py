@@ -8,7 +8,7 @@ From the node it uses: address, cli_port, netconf_port, host_key_path, hostname,
 router (show, oper_state, clear_map_cache), started_at, now(), commit(tree), save_startup(),
 startup_text(), check_login(user, password), check_enable(secret), ping(...).
 
-Modules: `sshserver` (asyncssh listener, password auth), `cli` (line reader, exec and config
+Modules: `sshserver` (asyncssh listener, password auth, IOS-XE login limits), `cli` (line reader, exec and config
 modes), `netconf` (RFC 6241 operations, datastores, locks, confirmed commit), `framing`
 (RFC 6242 framing, sans-I/O), `oper` (Cisco-IOS-XE-lisp-oper XML), `xmlutil` (hardened parser,
 rpc-error, subtree and XPath filters), `iosxe` (show version and other IOS texts).
