@@ -308,3 +308,72 @@ def test_failed_login_log_is_rate_limited_and_escaped(caplog):
     lines = [r.getMessage() for r in caplog.records]
     assert "190 more login messages in the last 60 seconds not logged" in lines[-2]
     assert guard.failed == 201
+
+
+# --- NETCONF: login block-for is /native/login/block-config ----------------------------------------
+
+NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
+NATIVE = "http://cisco.com/ns/yang/Cisco-IOS-XE-native"
+EOM = b"]]>]]>"
+
+
+def netconf_rpcs(node, bodies):
+    """Each of `bodies` as one RPC over a real NETCONF-over-SSH session (base:1.0 framing, the router's
+    host key pinned); the replies, decoded."""
+    public = asyncssh.read_private_key(str(node.host_key_path)).convert_to_public()
+    key = paramiko.PKey.from_type_string(public.get_algorithm(), public.public_data)
+    client = paramiko.SSHClient()
+    client.get_host_keys().add("[%s]:%d" % (node.address, node.netconf_port), key.get_name(), key)
+    client.connect(node.address, node.netconf_port, USER, PASSWORD, look_for_keys=False, allow_agent=False, timeout=20)
+    try:
+        chan = client.get_transport().open_session(timeout=20)
+        chan.settimeout(20)
+        chan.invoke_subsystem("netconf")
+        buf = b""
+
+        def read():
+            nonlocal buf
+            while EOM not in buf:
+                chunk = chan.recv(65536)
+                assert chunk, buf[-300:]
+                buf += chunk
+            message, buf = buf.split(EOM, 1)
+            return message.decode()
+
+        read()  # the server's hello
+        chan.sendall(('<hello xmlns="%s"><capabilities><capability>urn:ietf:params:netconf:base:1.0</capability>'
+                      '</capabilities></hello>' % NC).encode() + EOM)
+        replies = []
+        for i, body in enumerate(bodies):
+            chan.sendall(('<rpc xmlns="%s" message-id="%d">%s</rpc>' % (NC, i + 1, body)).encode() + EOM)
+            replies.append(read())
+        return replies
+    finally:
+        client.close()
+
+
+def test_netconf_sets_login_block_for_and_keeps_ip_ssh(bench, limits):
+    node = bench.node
+    limits("ip ssh time-out 77")
+    edit = ('<edit-config><target><running/></target><config><native xmlns="%s"><login><block-config>'
+            '<block-for>40</block-for><attempts>4</attempts><within>20</within></block-config></login></native>'
+            '</config></edit-config>' % NATIVE)
+    bad = edit.replace("<attempts>4</attempts>", "<attempts>0</attempts>")
+    get = ('<get-config><source><running/></source><filter type="subtree"><native xmlns="%s"><login/></native></filter>'
+           '</get-config>' % NATIVE)
+    replies = netconf_rpcs(node, [edit, bad, get])
+    assert "<ok/>" in replies[0], replies[0]
+    assert "invalid-value" in replies[1] and "attempts" in replies[1]
+    assert "<block-for>40</block-for><attempts>4</attempts><within>20</within>" in replies[2]
+    text = cfg.render_running_config(node.running)
+    assert "login block-for 40 attempts 4 within 20\n" in text and "ip ssh time-out 77\n" in text
+
+
+def test_login_block_config_xml_is_valid_for_the_native_model():
+    from .test_mgmt_harness import yang_dir, yangcheck  # pylint: disable=import-outside-toplevel  # needs shared/yang
+
+    tree = cfg.parse_config("hostname R1\nlogin block-for 40 attempts 4 within 20\nip ssh maxstartups 9\n")
+    element = cfg.tree_to_xml(tree)
+    assert yangcheck().validate(element, yang_dir=yang_dir()) == []
+    back = cfg.xml_to_tree(element)
+    assert back.limits.block_for == (40, 4, 20) and back.limits.maxstartups == 128  # ip ssh is CLI-only

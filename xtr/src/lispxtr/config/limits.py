@@ -9,10 +9,10 @@
 SSH listeners (mgmt/sshserver.py) read these values from the running tree at each connection and each
 failed login, so a change applies at once to new connections.
 
-NETCONF: the ``ip ssh`` leaves live in the Cisco-IOS-XE-ip submodule of Cisco-IOS-XE-native, which is
-not published with the 17.9.1 models this router follows, so they are CLI-only (a NETCONF edit keeps
-them as they are). ``login block-for`` is ``/native/login/block-config`` in Cisco-IOS-XE-native but is
-not in this router's XML subset yet (config/xml.py): CLI-only too.
+NETCONF: ``login block-for`` is ``/native/login/block-config/{block-for,attempts,within}`` of
+Cisco-IOS-XE-native (config/xml.py). The ``ip ssh`` leaves live in the Cisco-IOS-XE-ip submodule, which
+is not published with the 17.9.1 models this router follows, so they are CLI-only (a NETCONF edit keeps
+them as they are).
 """
 
 from dataclasses import dataclass

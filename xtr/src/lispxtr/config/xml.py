@@ -5,6 +5,7 @@ Shape (only current-status nodes of the model; the obsolete ``default`` containe
 
     <native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">
       <hostname>SITE1</hostname>
+      <login><block-config><block-for>S</block-for><attempts>N</attempts><within>W</within></block-config></login>
       <router>
         <lisp xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-lisp">               presence: router lisp
           <locator-set><name>RLOCS</name>
@@ -48,7 +49,7 @@ the subset this router implements are reported as ``unknown-element``.
 
 from lxml import etree
 
-from . import secrets, values
+from . import limits, secrets, values
 from .model import (
     ConfigError,
     EidRecordCfg,
@@ -237,6 +238,9 @@ def _instance_service(family):
     )
 
 
+_BLOCK = ("block-for", "attempts", "within")  # /native/login/block-config
+
+
 def _build_schema():
     locator_set = _list(
         "locator-set", ("name",), _leaf("name", values.name),
@@ -261,7 +265,9 @@ def _build_schema():
     )
     lisp = _presence("lisp", locator_set, _container("service", _service("ipv4"), _service("ipv6")), instances,
                      _container("loc-reach-algorithm", _empty("rloc-probing")), site)
-    return _container("native", _leaf("hostname", values.hostname, ns=NATIVE_NS),
+    login = _container("login", _container("block-config", *(_leaf(name, _x_uint(1, 65535), ns=NATIVE_NS) for name in _BLOCK),
+                                           ns=NATIVE_NS), ns=NATIVE_NS)  # login block-for (limits.py)
+    return _container("native", _leaf("hostname", values.hostname, ns=NATIVE_NS), login,
                       _container("router", lisp, ns=NATIVE_NS), ns=NATIVE_NS)
 
 
@@ -417,6 +423,11 @@ def tree_to_xml(tree, *, with_lisp=True):
     """The <native> element for tree (hostname and, with_lisp, router/lisp); see the module docstring."""
     native = etree.Element("{%s}native" % NATIVE_NS, nsmap={None: NATIVE_NS})
     _sub(native, "hostname", tree.hostname, NATIVE_NS)
+    block = limits.limits_of(tree).block_for
+    if block is not None:
+        holder = _sub(_sub(native, "login", ns=NATIVE_NS), "block-config", ns=NATIVE_NS)
+        for name, value in zip(_BLOCK, block):
+            _sub(holder, name, str(value), NATIVE_NS)
     if with_lisp and tree.lisp is not None:
         router = _sub(native, "router", ns=NATIVE_NS)
         lisp_el = etree.SubElement(router, "{%s}lisp" % LISP_NS, nsmap={None: LISP_NS})
@@ -625,6 +636,13 @@ def xml_to_tree(native_el):
     kids = _Kids(native)
     if kids.has("hostname"):
         tree.hostname = kids.text("hostname")
+    block_el = _Kids(kids.one("login")).one("block-config")
+    if block_el is not None:
+        block = _Kids(block_el)
+        for name in _BLOCK:
+            if not block.has(name):
+                raise _missing(path + "/ios:login/ios:block-config", name, "login block-config needs block-for, attempts and within")
+        tree.limits.block_for = tuple(int(block.text(name)) for name in _BLOCK)
     lisp_el = _Kids(kids.one("router")).one("lisp")
     if lisp_el is not None:
         tree.lisp = _lisp_from_xml(lisp_el, path + "/ios:router/lisp:lisp")
@@ -946,7 +964,9 @@ def apply_edit_xml(tree, config_el, default_operation="merge"):
     result.users = dict(tree.copy().users.items())
     result.enable_secret = tree.enable_secret
     result.enable_secret_type = tree.enable_secret_type
-    result.limits = tree.copy().limits  # CLI-only (config/limits.py)
+    block_for = result.limits.block_for  # login block-for is in the XML; ip ssh ... is CLI-only (config/limits.py)
+    result.limits = tree.copy().limits
+    result.limits.block_for = block_for
     try:
         validate_tree(result)
     except ConfigError as exc:
