@@ -49,6 +49,7 @@ async def start_management(node):
     """Start the CLI and NETCONF listeners of `node`; return `[cli, netconf]` ManagementServers."""
     netconf = NetconfServer(node)
     guard = sshserver.LoginGuard(node)  # the login limits count over both ports, as IOS-XE's SSH server
+    node.login_guard = guard  # for an operator's (or a test's) look at the counts
     servers = []
     try:
         servers.append(
