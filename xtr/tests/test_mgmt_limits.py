@@ -15,6 +15,7 @@ connections accepted. Deadlines below only end a test that would otherwise hang.
 import asyncio
 import logging
 import socket
+import threading
 import time
 
 import asyncssh
@@ -388,3 +389,26 @@ def test_login_block_config_xml_is_valid_for_the_native_model():
     assert yangcheck().validate(element, yang_dir=yang_dir()) == []
     back = cfg.xml_to_tree(element)
     assert back.limits.block_for == (40, 4, 20) and back.limits.maxstartups == 128  # ip ssh is CLI-only
+
+
+def test_passwords_are_checked_off_the_event_loop(bench, limits):
+    """A type 9 secret costs scrypt (about 10 ms of CPU each): checked in a worker thread, a stream
+    of logins does not hold up the loop that serves LISP."""
+    node = bench.node
+    limits()
+    loop_thread = bench.thread
+    seen = []
+    real = node.check_login
+
+    def recording(user, password):
+        seen.append(threading.current_thread())
+        return real(user, password)
+
+    node.check_login = recording
+    try:
+        assert asyncio.run(login(node, node.cli_port))
+        asked, _error = asyncio.run(guess(node, node.netconf_port, tries=1))
+        assert asked == 1
+    finally:
+        del node.check_login
+    assert len(seen) == 2 and all(thread is not loop_thread for thread in seen)

@@ -15,6 +15,7 @@ Both listeners of a node share one `LoginGuard`, which applies the running confi
 - `login block-for S attempts N within W` (off by default): N failed logins within W seconds, over
   both ports and all peers, start a quiet period of S seconds in which every connection is closed
   at once and no password is even checked.
+Passwords are checked in a worker thread (scrypt for type 9 secrets), not on the event loop.
 Each failed login is logged as IOS-XE's `%SEC_LOGIN-4-LOGIN_FAILED` with the user and the source
 address, at most `LOG_BURST` lines per `LOG_WINDOW` seconds (then one line with the count left out).
 """
@@ -199,11 +200,13 @@ class _AuthServer(asyncssh.SSHServer):
     def host_based_auth_supported(self):
         return False
 
-    def validate_password(self, username, password):
+    async def validate_password(self, username, password):
         if self._guard.quiet():
             ok = False  # no password is checked during a quiet period
         else:
-            ok = bool(self._node.check_login(username, password))
+            # a type 9 secret is scrypt (about 10 ms of CPU, without the GIL): in a worker thread, so
+            # that a stream of logins does not hold up the LISP sockets on this loop
+            ok = bool(await asyncio.get_running_loop().run_in_executor(None, self._node.check_login, username, password))
         if ok:
             self.username = username
             return True
