@@ -1,7 +1,7 @@
 """``lisp-xtr``: run one router in the foreground, or a whole lab in the background.
 
     lisp-xtr run --state-dir DIR --name NAME [--address A] [--cli-port P] [--netconf-port Q]
-                 [--host-eid EID ...] [--pcap FILE] [--eid-tun IFNAME]
+                 [--host-eid EID ...] [--pcap FILE [--pcap-max-bytes N]] [--eid-tun IFNAME]
     lisp-xtr lab up [--topology FILE|NAME] --state-dir DIR [--base 127.N|auto] [--startup-config] [--pcap] [--reset]
     lisp-xtr lab down --state-dir DIR
     lisp-xtr lab status --state-dir DIR
@@ -24,6 +24,14 @@ from . import __version__
 
 STATE_ENV = "LISP_XTR_STATE_DIR"
 ADDRESS_IN_USE = 98  # exit status of lisp-xtr run when its address and port are taken (errno EADDRINUSE)
+_PCAP_DEFAULT = 64 * 1024 * 1024  # wire.pcap.DEFAULT_MAX_BYTES (not imported: --help stays light)
+_PCAP_MIN = 4 * (24 + 16 + 14 + 65535)  # wire.pcap.MIN_MAX_BYTES
+
+
+def _pcap_max_bytes(text: str) -> int:
+    if not text.isdigit() or int(text) < _PCAP_MIN:
+        raise argparse.ArgumentTypeError("--pcap-max-bytes %r: expected a number of bytes, at least %d" % (text, _PCAP_MIN))
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,7 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--cli-port", type=int, help="SSH CLI port (default 2022)")
     run.add_argument("--netconf-port", type=int, help="NETCONF over SSH port (default 2830)")
     run.add_argument("--host-eid", action="append", default=None, help="EID of a host behind the router (repeatable)")
-    run.add_argument("--pcap", help="write every LISP packet sent and received to this pcap file")
+    run.add_argument("--pcap", metavar="FILE", help="write every LISP packet sent and received to this pcap file; when it reaches half "
+                     "of --pcap-max-bytes it becomes FILE.1 (replacing the older one) and a new FILE starts")
+    run.add_argument("--pcap-max-bytes", type=_pcap_max_bytes, default=None, metavar="N",
+                     help="bound of FILE and FILE.1 together, in bytes (default %d = 64 MiB, at least %d)"
+                     % (_PCAP_DEFAULT, _PCAP_MIN))
     run.add_argument("--eid-tun", metavar="IFNAME", help="route real hosts: read and write the EID side's IP packets "
                      "on this TUN device (created if missing; root; see docs/netns-lab.md)")
     run.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
@@ -92,7 +104,7 @@ def _run(args) -> int:
                 cli_port=args.cli_port or saved.get("cli_port") or 2022,
                 netconf_port=args.netconf_port or saved.get("netconf_port") or 2830,
                 host_eids=args.host_eid if args.host_eid is not None else saved.get("host_eids", []),
-                pcap=args.pcap, eid_tun=args.eid_tun or saved.get("eid_tun"))
+                pcap=args.pcap, eid_tun=args.eid_tun or saved.get("eid_tun"), pcap_max_bytes=args.pcap_max_bytes)
     try:
         asyncio.run(node.serve_forever())
     except StartupConfigError as exc:

@@ -163,7 +163,7 @@ class Node:
 
     def __init__(self, state_dir, name: str, address: str, *, cli_port: int = DEFAULT_CLI_PORT,
                  netconf_port: int = DEFAULT_NETCONF_PORT, host_eids=(), pcap=None, rng: random.Random | None = None,
-                 eid_tun: str | None = None):
+                 eid_tun: str | None = None, pcap_max_bytes: int | None = None):
         self.state_dir = pathlib.Path(state_dir)
         self.name = name
         self.dir = node_dir(state_dir, name)
@@ -182,6 +182,7 @@ class Node:
         self._journal_lines = 0
         self._held: list | None = None  # sends waiting for the replay journal to be on disk
         self.pcap_path = pcap
+        self.pcap_max_bytes = pcap_max_bytes  # None: wire.pcap.DEFAULT_MAX_BYTES (rotation to FILE.1)
         self.rng = rng if rng is not None else random.SystemRandom()
         self.router = Router(hostname=name, rloc=address, host_eids=self.host_eids, rng=random.Random(self.rng.getrandbits(64)))
         self.running = cfg.RouterConfig(hostname=name)
@@ -319,8 +320,8 @@ class Node:
         self._open_replay()
         ensure_host_key(self.host_key_path)
         if self.pcap_path:
-            from .wire.pcap import PcapWriter  # pylint: disable=import-outside-toplevel  # only with --pcap
-            self._pcap = PcapWriter(self.pcap_path)
+            from .wire.pcap import DEFAULT_MAX_BYTES, PcapWriter  # pylint: disable=import-outside-toplevel  # only with --pcap
+            self._pcap = PcapWriter(self.pcap_path, max_bytes=self.pcap_max_bytes or DEFAULT_MAX_BYTES)
         try:
             for port in (CONTROL_PORT, DATA_PORT):
                 sock = socket.socket(socket.AF_INET6 if ":" in self.address else socket.AF_INET, socket.SOCK_DGRAM)

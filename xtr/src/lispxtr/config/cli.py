@@ -8,6 +8,8 @@ Grammar (IOS-XE 16.x/17.x "service / instance-id" style, see shared/design/IOSXE
     service password-encryption                     | no service password-encryption
     key config-key password-encrypt MASTER          | no key config-key password-encrypt
     password encryption aes                         | no password encryption aes
+    ip ssh authentication-retries|time-out|maxstartups N   | no ip ssh ...   (limits.py)
+    login block-for S attempts N within W           | no login block-for      (limits.py)
     router lisp                                     | no router lisp
      locator-set NAME                               | no locator-set NAME
       IPv4-interface IF priority P weight W         | no IPv4-interface IF       (IPv6-interface alike)
@@ -64,7 +66,7 @@ rendered. No secret ever appears in a ConfigError: its ``line`` has them replace
 
 import re
 
-from . import render, secrets, values
+from . import limits, render, secrets, values
 from .model import (
     ConfigError,
     EidRecordCfg,
@@ -416,9 +418,12 @@ def _up(session):
 
 
 def _parse_config(session, cur, _context):
-    negated, word = _command(cur, ("hostname", "username", "enable", "router", "service", "key", "password", "version", "end", "exit"),
-                             ("hostname", "username", "enable", "router", "service", "key", "password"))
+    negated, word = _command(cur, ("hostname", "username", "enable", "router", "service", "key", "password", "version", "end", "exit",
+                                   "ip", "login"),
+                             ("hostname", "username", "enable", "router", "service", "key", "password", "ip", "login"))
     tree = session.tree
+    if word in ("ip", "login"):  # the management plane's login limits (limits.py)
+        return (limits.parse_ip if word == "ip" else limits.parse_login)(tree, cur, negated)
     if word in ("end", "exit"):
         cur.done()
         return _leave(session)

@@ -14,6 +14,7 @@ import copy
 from dataclasses import dataclass, field
 
 from . import secrets
+from .limits import LoginLimits
 
 
 class ConfigError(ValueError):
@@ -183,6 +184,7 @@ class RouterConfig:
     password_encryption: bool = False
     password_encryption_aes: bool = False
     config_key: str | None = field(default=None, repr=False)
+    limits: LoginLimits = field(default_factory=LoginLimits)  # ip ssh ..., login block-for (limits.py)
 
     def copy(self):
         return copy.deepcopy(self)

@@ -17,7 +17,7 @@ secret is hashed here with a salt derived from the user name and secret, so the 
 
 import re
 
-from . import secrets
+from . import limits, secrets
 from .model import ConfigError
 
 VERSION = "17.9"
@@ -157,6 +157,7 @@ def config_lines(tree):
         for name, user in tree.users.items():
             out.append(user_line(name, user))
         out.append("!")
+    out.extend(limits.render_lines(tree))
     lisp = router_lisp_lines(tree.lisp)
     if lisp:
         out.extend(lisp)

@@ -5,6 +5,7 @@ Shape (only current-status nodes of the model; the obsolete ``default`` containe
 
     <native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">
       <hostname>SITE1</hostname>
+      <login><block-config><block-for>S</block-for><attempts>N</attempts><within>W</within></block-config></login>
       <router>
         <lisp xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-lisp">               presence: router lisp
           <locator-set><name>RLOCS</name>
@@ -54,7 +55,7 @@ the subset this router implements are reported as ``unknown-element``.
 
 from lxml import etree
 
-from . import secrets, values
+from . import limits, secrets, values
 from .model import (
     ConfigError,
     EidRecordCfg,
@@ -246,6 +247,9 @@ def _instance_service(family):
     )
 
 
+_BLOCK = ("block-for", "attempts", "within")  # /native/login/block-config
+
+
 def _build_schema():
     locator_set = _list(
         "locator-set", ("name",), _leaf("name", values.name),
@@ -270,9 +274,12 @@ def _build_schema():
     )
     lisp = _presence("lisp", locator_set, _container("service", _service("ipv4"), _service("ipv6")), instances,
                      _container("loc-reach-algorithm", _empty("rloc-probing")), site)
+    login = _container("login", _container("block-config", *(_leaf(name, _x_uint(1, 65535), ns=NATIVE_NS) for name in _BLOCK),
+                                           ns=NATIVE_NS), ns=NATIVE_NS)  # login block-for (limits.py)
     return _container("native", _leaf("hostname", values.hostname, ns=NATIVE_NS),
                       _container("service", _empty("password-encryption", ns=NATIVE_NS), ns=NATIVE_NS),
                       _container("password", _container("encryption", _empty("aes", ns=NATIVE_NS), ns=NATIVE_NS), ns=NATIVE_NS),
+                      login,
                       _container("router", lisp, ns=NATIVE_NS), ns=NATIVE_NS)
 
 
@@ -432,6 +439,11 @@ def tree_to_xml(tree, *, with_lisp=True):
         _sub(_sub(native, "service", ns=NATIVE_NS), "password-encryption", ns=NATIVE_NS)
     if tree.password_encryption_aes:
         _sub(_sub(_sub(native, "password", ns=NATIVE_NS), "encryption", ns=NATIVE_NS), "aes", ns=NATIVE_NS)
+    block = limits.limits_of(tree).block_for
+    if block is not None:
+        holder = _sub(_sub(native, "login", ns=NATIVE_NS), "block-config", ns=NATIVE_NS)
+        for name, value in zip(_BLOCK, block):
+            _sub(holder, name, str(value), NATIVE_NS)
     if with_lisp and tree.lisp is not None:
         router = _sub(native, "router", ns=NATIVE_NS)
         lisp_el = etree.SubElement(router, "{%s}lisp" % LISP_NS, nsmap={None: LISP_NS})
@@ -642,6 +654,13 @@ def xml_to_tree(native_el):
         tree.hostname = kids.text("hostname")
     tree.password_encryption = _Kids(kids.one("service")).has("password-encryption")
     tree.password_encryption_aes = _Kids(_Kids(kids.one("password")).one("encryption")).has("aes")
+    block_el = _Kids(kids.one("login")).one("block-config")
+    if block_el is not None:
+        block = _Kids(block_el)
+        for name in _BLOCK:
+            if not block.has(name):
+                raise _missing(path + "/ios:login/ios:block-config", name, "login block-config needs block-for, attempts and within")
+        tree.limits.block_for = tuple(int(block.text(name)) for name in _BLOCK)
     lisp_el = _Kids(kids.one("router")).one("lisp")
     if lisp_el is not None:
         tree.lisp = _lisp_from_xml(lisp_el, path + "/ios:router/lisp:lisp")
@@ -964,6 +983,9 @@ def apply_edit_xml(tree, config_el, default_operation="merge"):
     result.enable_secret = tree.enable_secret
     result.enable_secret_type = tree.enable_secret_type
     result.config_key = tree.config_key
+    block_for = result.limits.block_for  # login block-for is in the XML; ip ssh ... is CLI-only (config/limits.py)
+    result.limits = tree.copy().limits
+    result.limits.block_for = block_for
     # IOS-XE stores a clear key (key-0 / unc-pwd) as type 7 or 6 when password encryption is on
     result.protect_keys()
     try:

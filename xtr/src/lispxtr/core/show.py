@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from . import pipe as pipe_filter
 from .map_cache import ACTION_NATIVE, ACTION_SEND_MAP_REQUEST
 from .prefix import EidPrefix, MAX_LEN, addr_to_int, parse_prefix, prefix_text
 from .timefmt import duration, since, until
@@ -100,41 +101,27 @@ def render(router, command: str, now: float) -> str | None:
             text = _show_ip_lisp(router, tokens, now)
         else:
             text = _show_lisp(router, tokens, now)
+        return _pipe(text, pipe) if pipe.strip() else text
     except _CliError as exc:
         return exc.text
-    return _pipe(text, pipe) if pipe.strip() else text
 
 
 def _pipe(text: str, pipe: str) -> str:
-    m = re.match(r"\s*(\S+)\s+(.*\S)\s*$", pipe)
+    """The ``| include|exclude|begin|section|count REGEX`` filter (core/pipe.py, RE2)."""
+    m = re.match(r"\s*(\S+)(?:\s+(.*\S))?\s*$", pipe)
     if m is None:
         return text
-    op, pattern = m.group(1).lower(), m.group(2)
+    op, pattern = m.group(1).lower(), m.group(2) or ""
+    kinds = [kind for kind in pipe_filter.KINDS if kind.startswith(op)]
+    if len(kinds) != 1:
+        raise _CliError("% Invalid input detected at '^' marker.\n")
+    if not pattern and kinds[0] != "count":
+        raise _CliError("% Incomplete command.\n")
     try:
-        regex = re.compile(pattern)
-    except re.error:
-        return text
-    lines = text.splitlines()
-    if "include".startswith(op):
-        lines = [line for line in lines if regex.search(line)]
-    elif "exclude".startswith(op):
-        lines = [line for line in lines if not regex.search(line)]
-    elif "begin".startswith(op):
-        for i, line in enumerate(lines):
-            if regex.search(line):
-                lines = lines[i:]
-                break
-        else:
-            lines = []
-    elif "section".startswith(op):
-        out, keep = [], False
-        for line in lines:
-            if not line.startswith(" "):
-                keep = bool(regex.search(line))
-            if keep:
-                out.append(line)
-        lines = out
-    return "\n".join(lines) + ("\n" if lines else "")
+        regex = pipe_filter.compile_pattern(pattern) if pattern else None
+        return pipe_filter.filter_text(text, kinds[0], regex)
+    except pipe_filter.PipeError as exc:
+        raise _CliError(exc.text + "\n") from None
 
 
 def _join(lines: list[str]) -> str:

@@ -8,7 +8,7 @@ From the node it uses: address, cli_port, netconf_port, host_key_path, hostname,
 router (show, oper_state, clear_map_cache), started_at, now(), commit(tree), save_startup(),
 startup_text(), check_login(user, password), check_enable(secret), ping(...).
 
-Modules: `sshserver` (asyncssh listener, password auth), `cli` (line reader, exec and config
+Modules: `sshserver` (asyncssh listener, password auth, IOS-XE login limits), `cli` (line reader, exec and config
 modes), `netconf` (RFC 6241 operations, datastores, locks, confirmed commit), `framing`
 (RFC 6242 framing, sans-I/O), `oper` (Cisco-IOS-XE-lisp-oper XML), `xmlutil` (hardened parser,
 rpc-error, subtree and XPath filters), `iosxe` (show version and other IOS texts).
@@ -30,8 +30,8 @@ class ManagementServer:
         self.connections = set()
         self._acceptor = None
 
-    async def start(self, node, session_factory):
-        self._acceptor = await sshserver.listen(node, self.port, session_factory, self.connections)
+    async def start(self, node, session_factory, guard=None):
+        self._acceptor = await sshserver.listen(node, self.port, session_factory, self.connections, guard)
         return self
 
     def close(self):
@@ -48,14 +48,16 @@ class ManagementServer:
 async def start_management(node):
     """Start the CLI and NETCONF listeners of `node`; return `[cli, netconf]` ManagementServers."""
     netconf = NetconfServer(node)
+    guard = sshserver.LoginGuard(node)  # the login limits count over both ports, as IOS-XE's SSH server
+    node.login_guard = guard  # for an operator's (or a test's) look at the counts
     servers = []
     try:
         servers.append(
-            await ManagementServer("cli", node.cli_port).start(node, lambda n, auth: CliSession(n, auth, netconf))
+            await ManagementServer("cli", node.cli_port).start(node, lambda n, auth: CliSession(n, auth, netconf), guard)
         )
         servers.append(
             await ManagementServer("netconf", node.netconf_port).start(
-                node, lambda n, auth: NetconfSession(n, auth, netconf)
+                node, lambda n, auth: NetconfSession(n, auth, netconf), guard
             )
         )
     except BaseException:

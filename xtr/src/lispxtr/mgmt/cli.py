@@ -1,7 +1,8 @@
 """The IOS-XE command line over SSH: a hand-rolled line reader and the exec / config modes.
 
 What clients rely on (Netmiko `cisco_xe`, ansible.netcommon network_cli + cisco.ios):
-- every typed character is echoed as typed; `\\r`, `\\n` and `\\r\\n` are each one Enter;
+- every typed character is echoed as typed; `\\r`, `\\n` and `\\r\\n` are each one Enter; Ctrl-V
+  makes the next character plain text (`?` in a regular expression would otherwise ask for help);
 - prompts `HOST>`, `HOST#`, `HOST(config...)#`; output lines end with `\\r\\n`;
 - errors are IOS's: a caret under the bad token and `% Invalid input detected at '^' marker.`,
   `% Incomplete command.`, `% Ambiguous command:  "..."`;
@@ -18,12 +19,14 @@ import time
 import asyncssh
 
 from .. import config as cfg
+from ..core import pipe as pipe_filter
 from . import iosxe, shared
 
 LOG = logging.getLogger(__name__)
 
 CTRL_C = "\x03"
 CTRL_Z = "\x1a"
+CTRL_V = "\x16"
 ENTER_OUT = "\r\n"
 INVALID = "% Invalid input detected at '^' marker."
 INCOMPLETE = "% Incomplete command."
@@ -299,6 +302,15 @@ class CliSession(asyncssh.SSHServerSession):
             if ch == "\x1b":  # drop an escape sequence (arrow keys: ESC [ A)
                 if await self._next_char() in ("[", "O"):
                     await self._next_char()
+                continue
+            if ch == CTRL_V:  # IOS: the next character is taken as typed (a `?` in a regex)
+                ch = await self._next_char()
+                if ch is None:
+                    flush()
+                    return None
+                if ch >= " ":
+                    line += ch
+                    show(ch)
                 continue
             if ch == "?" and echo and self._config is None:
                 flush()
@@ -631,7 +643,20 @@ class CliSession(asyncssh.SSHServerSession):
 
     async def cmd_show(self, line):
         line, pipe = self._split_pipe(line)
-        await self._show_serialised(lambda: _pipe(self._show(line), pipe))
+        if pipe is None:
+            await self._show_serialised(lambda: self._show(line))
+            return
+        # The output is built as one management operation; the filter runs after it, outside the
+        # operation lock, giving the loop back between slices of its work (core/pipe.py).
+        text = await self._serialised(self._show, line)
+        try:
+            text = await pipe_filter.filter_async(text, *pipe)
+        except pipe_filter.PipeError as exc:
+            raise CliText(exc.text) from None
+        if self._pages(text):
+            await self.page(text)
+        else:
+            self.write(text)
 
     async def _show_serialised(self, build):
         """Build a command's output and write it as one management operation; only paging through
@@ -695,7 +720,8 @@ class CliSession(asyncssh.SSHServerSession):
             return ch
 
     def _split_pipe(self, line):
-        """Split `... | include X` off; returns the command line and (keyword, regex) or None."""
+        """Split `... | include X` off; returns the command line and (keyword, RE2 regex) or None
+        (the regex is None for a bare `| count`); a pattern RE2 refuses is an IOS error here."""
         for i in range(len(line)):
             if line.word(i) == "|":
                 if i + 1 >= len(line):
@@ -705,9 +731,11 @@ class CliSession(asyncssh.SSHServerSession):
                 if kind != "count" and not pattern:
                     raise CliError(incomplete=True)
                 try:
-                    regex = re.compile(pattern)
-                except re.error:
-                    raise CliError(column=line.col(i + 2)) from None
+                    regex = pipe_filter.compile_pattern(pattern) if pattern else None
+                except pipe_filter.PipeError as exc:
+                    if exc.syntax:
+                        raise CliError(column=line.col(i + 2)) from None
+                    raise CliText(exc.text) from None
                 return _Line(line.text[: line.col(i)]), (kind, regex)
         return line, None
 
@@ -841,40 +869,3 @@ def _login_privilege(node, username):
     if user is not None and getattr(user, "privilege", None) is not None:
         return max(1, min(15, int(user.privilege)))
     return 15
-
-
-def _pipe(output, pipe):
-    if pipe is None:
-        return output
-    kind, regex = pipe
-    lines = output.split("\n")
-    if output.endswith("\n"):
-        lines = lines[:-1]
-    if kind == "include":
-        kept = [ln for ln in lines if regex.search(ln)]
-    elif kind == "exclude":
-        kept = [ln for ln in lines if not regex.search(ln)]
-    elif kind == "begin":
-        kept = []
-        for i, ln in enumerate(lines):
-            if regex.search(ln):
-                kept = lines[i:]
-                break
-    elif kind == "count":
-        total = sum(1 for ln in lines if regex.search(ln)) if regex.pattern else len(lines)
-        return "Number of lines which match regexp = %d\n" % total
-    else:  # section: matching lines with the lines indented under them
-        kept = []
-        i = 0
-        while i < len(lines):
-            ln = lines[i]
-            if regex.search(ln):
-                depth = len(ln) - len(ln.lstrip())
-                kept.append(ln)
-                i += 1
-                while i < len(lines) and lines[i].strip() and len(lines[i]) - len(lines[i].lstrip()) > depth:
-                    kept.append(lines[i])
-                    i += 1
-                continue
-            i += 1
-    return "".join(ln + "\n" for ln in kept)

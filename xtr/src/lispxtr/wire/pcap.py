@@ -3,10 +3,17 @@
 The writer records IPv4/IPv6 + UDP datagrams with LINKTYPE_RAW (101), which Wireshark/tshark read
 directly (UDP 4342 as ``lisp``, 4341 as ``lisp-data``). The reader understands LINKTYPE_ETHERNET (1)
 and LINKTYPE_RAW and yields the UDP datagrams it finds.
+
+A capture is bounded: with ``max_bytes`` the writer rotates, as tcpdump's ``-C``/``-W 2`` does: when
+the next record would take the file past ``max_bytes / 2``, the file becomes ``FILE.1`` (replacing
+the older one) and a new ``FILE`` starts with its own header. Both are complete pcap files at all
+times, and together they never exceed ``max_bytes`` (a flood of Map-Requests filled 61 MB in
+seconds before this bound).
 """
 
 from __future__ import annotations
 
+import os
 import struct
 import threading
 import time
@@ -21,21 +28,40 @@ _GLOBAL = struct.Struct("<IHHiIII")
 _RECORD = struct.Struct("<IIII")
 _MAGIC = 0xA1B2C3D4
 _SNAPLEN = 65535
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # lisp.pcap + lisp.pcap.1 together
+MIN_MAX_BYTES = 4 * (_GLOBAL.size + _RECORD.size + 14 + _SNAPLEN)  # each half holds a largest frame twice
 
 
 class PcapWriter:
     """Append UDP datagrams to a pcap file; thread-safe; flushes every packet so a capture of a
     running process is always readable. Use as a context manager or call ``close()``."""
 
-    def __init__(self, path, linktype: int = LINKTYPE_RAW):
+    def __init__(self, path, linktype: int = LINKTYPE_RAW, max_bytes: int | None = None):
         if linktype not in (LINKTYPE_RAW, LINKTYPE_ETHERNET):
             raise ValueError("linktype must be LINKTYPE_RAW (101) or LINKTYPE_ETHERNET (1)")
+        if max_bytes is not None and max_bytes < MIN_MAX_BYTES:
+            raise ValueError("max_bytes %d is below the minimum %d" % (max_bytes, MIN_MAX_BYTES))
         self.path = str(path)
         self.linktype = linktype
+        self.max_bytes = max_bytes
+        self.rotations = 0
         self._lock = threading.Lock()
-        self._file = open(self.path, "wb")  # pylint: disable=consider-using-with  # closed by close()
-        self._file.write(_GLOBAL.pack(_MAGIC, 2, 4, 0, 0, _SNAPLEN, linktype))
+        self._file = None
+        self._size = 0
+        self._open()
+
+    def _open(self):
+        self._file = open(self.path, "wb")  # pylint: disable=consider-using-with  # closed by close() or _rotate()
+        self._file.write(_GLOBAL.pack(_MAGIC, 2, 4, 0, 0, _SNAPLEN, self.linktype))
         self._file.flush()
+        self._size = _GLOBAL.size
+
+    def _rotate(self):
+        """FILE becomes FILE.1 (the older FILE.1 goes) and a new FILE starts."""
+        self._file.close()
+        os.replace(self.path, self.path + ".1")
+        self._open()
+        self.rotations += 1
 
     def write_packet(self, ip_packet: bytes, ts: float | None = None) -> None:
         """Record one IP packet (the Ethernet header is added for LINKTYPE_ETHERNET)."""
@@ -46,11 +72,15 @@ class PcapWriter:
         now = time.time() if ts is None else ts
         sec = int(now)
         usec = int((now - sec) * 1_000_000)
+        record = _RECORD.pack(sec, usec, len(frame), len(frame)) + frame
         with self._lock:
             if self._file.closed:
                 return
-            self._file.write(_RECORD.pack(sec, usec, len(frame), len(frame)) + frame)
+            if self.max_bytes is not None and self._size + len(record) > self.max_bytes // 2:
+                self._rotate()
+            self._file.write(record)
             self._file.flush()
+            self._size += len(record)
 
     def write_udp(self, src: tuple[str, int], dst: tuple[str, int], payload: bytes, ts: float | None = None) -> None:
         """Record ``payload`` as a UDP datagram from ``src`` to ``dst`` (``(ip, port)`` pairs)."""
