@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from .etr import RECORD_TTL
+from .itr import SMR_INTERVAL
 from .map_cache import ACTION_NATIVE, ACTION_SEND_MAP_REQUEST
 from .prefix import EidPrefix, MAX_LEN, addr_to_int, parse_prefix, prefix_text
 from .timefmt import duration, since, until
@@ -172,11 +174,26 @@ def _afi(t: _Tokens) -> str:
     return t.keyword(("ipv4", "ipv6"))
 
 
+def _target(t: _Tokens, afi: str) -> str | None:
+    """The optional ``A.B.C.D[/L]`` / ``X:X::X[/L]`` of a map-cache look-up; an address of the other
+    family is refused at its position, as IOS-XE's parser does (ipv6 takes no IPv4 address)."""
+    if t.done():
+        return None
+    word = t.peek()
+    try:
+        family = addr_to_int(word.split("/", 1)[0])[0]
+    except ValueError:
+        family = None
+    if family is not None and family != afi:
+        raise t.invalid()
+    return t.value()
+
+
 def _show_lisp(router, t: _Tokens, now: float) -> str:
     banner = ""
     if t.keyword(("all",), required=False) == "all":
         banner = "%s\nOutput for router lisp 0\n%s\n" % (BANNER, BANNER)
-    kw = t.keyword(("site", "session", "service", "instance-id", "eid-table", "vrf"), required=False)
+    kw = t.keyword(("site", "session", "service", "instance-id", "eid-table", "vrf", "ipv4", "ipv6"), required=False)
     if kw is None:
         t.end()
         return banner + show_lisp(router, now)
@@ -195,19 +212,29 @@ def _show_lisp(router, t: _Tokens, now: float) -> str:
             return banner + service_summary(router, afi, now)
         t.end()
         return banner + service(router, afi, now)
-    if kw == "instance-id":
-        iid = _int(t)
-    else:  # eid-table default | vrf NAME
-        table = t.keyword(("default", "vrf"))
-        name = "default" if table == "default" else "vrf " + t.value()
-        matches = [i for i, n in router.eid_tables.items() if n == name]
-        if not matches:
-            raise _CliError("% EID table %s is not configured.\n" % name)
-        iid = matches[0]
-    afi = _afi(t)
-    what = t.keyword(("map-cache", "database", "server"))
+    if kw in ("ipv4", "ipv6"):  # show lisp ipv4 ...: the default EID table
+        afi = kw
+        iid = min((i for i, n in router.eid_tables.items() if n == "default"), default=0)
+    else:
+        if kw == "instance-id":
+            iid = _int(t)
+        else:  # eid-table default | vrf NAME
+            table = t.keyword(("default", "vrf"))
+            name = "default" if table == "default" else "vrf " + t.value()
+            matches = [i for i, n in router.eid_tables.items() if n == name]
+            if not matches:
+                raise _CliError("% EID table %s is not configured.\n" % name)
+            iid = matches[0]
+        afi = _afi(t)
+    what = t.keyword(("map-cache", "database", "server", "statistics"), required=False)
+    if what is None:
+        t.end()
+        return banner + service(router, afi, now, iid=iid)
+    if what == "statistics":
+        t.end()
+        return banner + statistics(router, iid, afi, now)
     if what == "map-cache":
-        target = None if t.done() else t.value()
+        target = _target(t, afi)
         t.end()
         return banner + map_cache(router, iid, afi, target, now)
     if what == "database":
@@ -642,13 +669,14 @@ def _en(flag: bool) -> str:
     return "enabled" if flag else "disabled"
 
 
-def service(router, afi: str, now: float) -> str:
-    """``show lisp service ipv4`` (IOS-XE 17 layout)."""
-    f = router.service_flags
+def service(router, afi: str, now: float, iid: int | None = None) -> str:
+    """``show lisp service ipv4`` and, with ``iid``, ``show lisp instance-id N ipv4`` (IOS-XE 17 layouts)."""
     svc = None
     lisp = getattr(router.config, "lisp", None)
     if lisp is not None:
         svc = lisp.services.get(afi)
+    # the roles of this address family's `service ipvN`: none without one
+    f = {name: bool(getattr(svc, name, False)) for name in ("itr", "etr", "map_server", "map_resolver", "proxy_etr")}
     probing = router.itr is not None and router.itr.rloc_probing
 
     def row(label, value):
@@ -661,33 +689,46 @@ def service(router, afi: str, now: float) -> str:
         return out
 
     pitr = "enabled RLOCs: %s" % ", ".join(svc.proxy_itr) if svc is not None and svc.proxy_itr else "disabled"
-    lines = ["Information applicable to all EID instances:",
-             row("Router-lisp ID", "0"), row("Locator table", "default"),
-             row("Ingress Tunnel Router (ITR)", _en(f.get("itr", False))),
-             row("Egress Tunnel Router (ETR)", _en(f.get("etr", False))),
-             row("Proxy-ITR Router (PITR)", pitr),
-             row("Proxy-ETR Router (PETR)", _en(f.get("proxy_etr", False))),
-             row("NAT-traversal Router (NAT-RTR)", "disabled"),
-             row("Mobility First-Hop Router", "disabled"),
-             row("Map Server (MS)", _en(f.get("map_server", False))),
-             row("Map Resolver (MR)", _en(f.get("map_resolver", False))),
-             row("Mr-use-petr", "disabled"),
-             row("First-Packet pETR", "disabled"),
-             row("Multiple IP per MAC support", "disabled"),
-             row("Delegated Database Tree (DDT)", "disabled"),
-             row("Multicast Flood Access-Tunnel", "disabled"),
-             row("Publication-Subscription", "disabled")]
+    if iid is None:
+        lines = ["Information applicable to all EID instances:"]
+    else:
+        lines = [row("Instance ID", str(iid))]
+    lines += [row("Router-lisp ID", "0"), row("Locator table", "default")]
+    if iid is not None:
+        lines.append(row("EID table", _table_name(router, iid)))
+    lines += [row("Ingress Tunnel Router (ITR)", _en(f.get("itr", False))),
+              row("Egress Tunnel Router (ETR)", _en(f.get("etr", False))),
+              row("Proxy-ITR Router (PITR)", pitr),
+              row("Proxy-ETR Router (PETR)", _en(f.get("proxy_etr", False))),
+              row("NAT-traversal Router (NAT-RTR)", "disabled"),
+              row("Mobility First-Hop Router", "disabled"),
+              row("Map Server (MS)", _en(f.get("map_server", False))),
+              row("Map Resolver (MR)", _en(f.get("map_resolver", False))),
+              row("Mr-use-petr", "disabled"),
+              row("First-Packet pETR", "disabled"),
+              row("Multiple IP per MAC support", "disabled"),
+              row("Delegated Database Tree (DDT)", "disabled"),
+              row("Multicast Flood Access-Tunnel", "disabled"),
+              row("Publication-Subscription", "disabled")]
+    if iid is not None:
+        lines += [row("Site Registration Limit", "0"), row("Map-Request source", "derived from EID destination")]
+    servers = list(svc.map_servers) if svc is not None else []
+    if iid is not None and router.etr is not None:
+        # the time each Map-Server has been registered with, as IOS-XE shows it per instance
+        peers = router.etr.map_servers
+        servers = ["%s (%s)" % (a, since(now, peers[a].since)) if a in peers else a for a in servers]
     lines += rows("ITR Map-Resolver(s)", svc.map_resolvers if svc is not None else ())
-    lines += rows("ETR Map-Server(s)", svc.map_servers if svc is not None else ())
+    lines += rows("ETR Map-Server(s)", servers)
     lines += [row("xTR-ID", _hex_groups(router.xtr_id)), row("site-ID", "unspecified"),
               row("ITR local RLOC (last resort)", router.rloc)]
     if svc is not None and svc.use_petr:
         lines += rows("ITR use proxy ETR RLOC(Encap IID)", svc.use_petr)
     lines += [row("ITR Solicit Map Request (SMR)", "accept and process"),
               row("  Max SMRs per map-cache entry", "8 more specifics"),
-              row("  Multiple SMR suppression time", "20 secs"),
+              # RFC 9301 §6.1: SMRs are rate-limited (itr.SMR_INTERVAL); the suppression time is that limit
+              row("  Multiple SMR suppression time", "%d secs" % SMR_INTERVAL),
               row("ETR accept mapping data", "disabled, verify disabled"),
-              row("ETR map-cache TTL", "1d00h"),
+              row("ETR map-cache TTL", duration(RECORD_TTL * 60)),
               "  Locator Status Algorithms:",
               row("  RLOC-probe algorithm", "enabled" if probing else "disabled"),
               row("  RLOC-probe on route change", "disabled" if probing else "N/A (periodic probing disabled)"),
@@ -695,12 +736,103 @@ def service(router, afi: str, now: float) -> str:
               row("  LSB reports", "process"),
               row("  IPv4 RLOC minimum mask length", "/0"),
               row("  IPv6 RLOC minimum mask length", "/0"),
-              "  Map-cache:",
-              row("  Map-cache limit", "4294967295"),
+              "  Map-cache:"]
+    if iid is None:
+        lines += [row("  Map-cache limit", "4294967295"),
+                  row("  Map-cache activity check period", "60 secs"),
+                  row("  Persistent map-cache", "disabled"),
+                  "  Database:",
+                  row("  Dynamic database mapping limit", "4294967295")]
+        return _join(lines)
+    static = sum(1 for e in router.map_cache.entries(iid, afi) if e.via == "static")
+    db = len(_db_entries(router, iid, afi))
+    lines += [row("  Static mappings configured", str(static)),
+              row("  Map-cache size/limit", "%d/4294967295" % router.map_cache.count(iid, afi)),
+              row("  Imported route count/limit", "0/5000"),
               row("  Map-cache activity check period", "60 secs"),
+              row("  Map-cache signal suppress", "disabled"),
+              row("  Conservative-allocation", "disabled"),
+              row("  Map-cache FIB updates", "established"),
               row("  Persistent map-cache", "disabled"),
+              row("  Map-cache activity-tracking", "enabled"),
               "  Database:",
-              row("  Dynamic database mapping limit", "4294967295")]
+              row("  Total database mapping size", str(db)),
+              row("  static database size/limit", "%d/4294967295" % db),
+              row("  dynamic database size/limit", "0/4294967295"),
+              row("  route-import database size/limit", "0/5000"),
+              row("  import-site-reg database size/limit", "0/4294967295"),
+              row("  dummy database size/limit", "0/4294967295"),
+              row("  import-publication database size/limit", "0/4294967295"),
+              row("  proxy database size", "0"),
+              row("  Inactive (deconfig/away) size", "0"),
+              "  Publication entries exported to:",
+              row("  Map-cache", "0"), row("  RIB", "0"), row("  Database", "0"), row("  Prefix-list", "0"),
+              "  Site-registeration entries exported to:",
+              row("  Map-cache", "0"), row("  RIB", "0"),
+              row("Encapsulation type", "lisp")]
+    return _join(lines)
+
+
+def statistics(router, iid: int, afi: str, now: float) -> str:
+    """``show lisp instance-id N ipv4 statistics`` (IOS-XE 17 layout), from the router's counters.
+
+    The router counts control messages for all its instances together, so the control and error
+    lines of every instance show the same totals; the cache lines are this instance's own."""
+    c = router.counters
+    entries = list(router.map_cache.entries(iid, afi))
+    positive = [e for e in entries if e.locators]
+    rlocs = sum(len(e.locators) for e in positive)
+    if router.map_resolver is not None:
+        ecm_in = c["map_resolver_requests"]
+    else:
+        ecm_in = c["map_request_in"]
+    etr_in = c["etr_map_reply_out"] + c["etr_map_request_dropped"]
+
+    def row(label, value, indent=2):
+        return "%s%s%s" % (" " * indent, (label + ":").ljust(48 - indent), value)
+
+    def io(label, a, b, indent=2):
+        return row(label, "%d/%d" % (a, b), indent)
+
+    replies_out = c["etr_map_reply_out"] + c["map_reply_proxy"] + c["map_reply_negative"]
+    lines = ["LISP EID Statistics for instance ID %d - last cleared: never" % iid,
+             "Control Packets:",
+             io("Map-Requests in/out", ecm_in + etr_in + c["smr_in"], c["map_request_out"] + c["rloc_probe_out"] + c["smr_out"]),
+             io("Encapsulated Map-Requests in/out", ecm_in, c["map_request_out"], 4),
+             io("RLOC-probe Map-Requests in/out", 0, c["rloc_probe_out"], 4),
+             io("SMR-based Map-Requests in/out", c["smr_in"], c["smr_out"], 4),
+             row("Map-Resolver Map-Requests forwarded",
+                 c["map_request_forwarded"] if router.map_resolver is not None and router.map_server is None else 0, 4),
+             row("Map-Server Map-Requests forwarded", c["map_request_forwarded"] if router.map_server is not None else 0, 4),
+             io("Map-Reply records in/out", c["map_reply_in"], replies_out),
+             io("Authoritative records in/out", 0, c["etr_map_reply_out"], 4),
+             io("Non-authoritative records in/out", 0, c["map_reply_proxy"], 4),
+             io("Negative records in/out", 0, c["map_reply_negative"], 4),
+             io("RLOC-probe records in/out", c["rloc_probe_reply_in"], 0, 4),
+             row("Map-Server Proxy-Reply records out", c["map_reply_proxy"], 4),
+             io("Map-Register records in/out", c["map_register_in"], c["map_register_out"]),
+             row("Authentication failures", c["map_register_auth_failures"], 4),
+             io("Map-Notify records in/out", c["map_notify_in"], c["map_notify_out"]),
+             row("Authentication failures", c["map_notify_auth_failures"], 4),
+             "Errors:",
+             row("Map-Request invalid source rloc drops", c["map_request_dropped"]),
+             row("Map-Register invalid source rloc drops", c["map_register_locator_mismatch"]),
+             "Cache Related:",
+             io("Cache entries created/deleted", c["map_cache_installed"], c["map_cache_expired"]),
+             row("Number of EID-prefixes in map-cache", len(entries)),
+             row("Number of negative entries in map-cache", len(entries) - len(positive)),
+             row("Total number of RLOCs in map-cache", rlocs),
+             row("Average RLOCs per EID-prefix", rlocs // len(positive) if positive else 0),
+             "Forwarding:",
+             row("Number of data signals processed", "%d (+ dropped 0)" % c["itr_drop_map_cache_miss"]),
+             "LISP RLOC Statistics - last cleared: never",
+             "Errors:",
+             row("Map-Request format errors", c["map_request_dropped"]),
+             row("Map-Reply format errors", c["map_reply_dropped"]),
+             "LISP Miscellaneous Statistics - last cleared: never",
+             "Errors:",
+             row("Unsupported LISP packet type drops", c["control_unsupported_dropped"]),
+             row("Unknown packet drops", c["malformed_dropped"])]
     return _join(lines)
 
 
@@ -730,7 +862,7 @@ def service_summary(router, afi: str, now: float) -> str:
         cache = router.map_cache.count(iid, afi)
         total_db += db
         total_cache += cache
-        intf = "LISP0" if iid == 0 else "LISP0.%d" % iid
+        intf = "LISP0.%d" % iid  # IOS-XE names the EID table's interface LISP0.<IID>, instance 0 too
         lines.append("%s%10s%6d%7d%7d%6s%6s %s" % (name.ljust(21), intf, db, 0, cache, "0.0%", "0.0%", _role(router, iid, afi)))
 
     def line(label, value):
