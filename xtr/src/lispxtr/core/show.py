@@ -773,11 +773,22 @@ def service(router, afi: str, now: float, iid: int | None = None) -> str:
     return _join(lines)
 
 
+def _recent_registers(router, now: float, window: float) -> int:
+    """Map-Registers accepted within ``window`` seconds: the ETR registrations refreshed since."""
+    ms = router.map_server
+    if ms is None:
+        return 0
+    return sum(1 for site in ms.sites.values() for reg in site.registrations.values() for e in reg.etrs.values()
+               if now - e.last_registered <= window)
+
+
 def statistics(router, iid: int, afi: str, now: float) -> str:
     """``show lisp instance-id N ipv4 statistics`` (IOS-XE 17 layout), from the router's counters.
 
     The router counts control messages for all its instances together, so the control and error
-    lines of every instance show the same totals; the cache lines are this instance's own."""
+    lines of every instance show the same totals; the cache lines are this instance's own. Features
+    the router does not have (WLC, publish-subscribe, DDT, RTR) show 0, which is what they did; the
+    Map-Request rate is not kept and shows 0/0/0."""
     c = router.counters
     entries = list(router.map_cache.entries(iid, afi))
     positive = [e for e in entries if e.locators]
@@ -789,18 +800,24 @@ def statistics(router, iid: int, afi: str, now: float) -> str:
     etr_in = c["etr_map_reply_out"] + c["etr_map_request_dropped"]
 
     def row(label, value, indent=2):
-        return "%s%s%s" % (" " * indent, (label + ":").ljust(48 - indent), value)
+        return "%s%s %s" % (" " * indent, (label + ":").ljust(49 - indent), value)
 
     def io(label, a, b, indent=2):
         return row(label, "%d/%d" % (a, b), indent)
 
+    def zero(label, indent):
+        return io(label, 0, 0, indent)
+
     replies_out = c["etr_map_reply_out"] + c["map_reply_proxy"] + c["map_reply_negative"]
+    registers = "%d/%d/%d" % tuple(_recent_registers(router, now, w) for w in (5, 60, 300))
     lines = ["LISP EID Statistics for instance ID %d - last cleared: never" % iid,
              "Control Packets:",
              io("Map-Requests in/out", ecm_in + etr_in + c["smr_in"], c["map_request_out"] + c["rloc_probe_out"] + c["smr_out"]),
+             row("Map-Requests in (5 sec/1 min/5 min)", "0/0/0", 4),
              io("Encapsulated Map-Requests in/out", ecm_in, c["map_request_out"], 4),
              io("RLOC-probe Map-Requests in/out", 0, c["rloc_probe_out"], 4),
              io("SMR-based Map-Requests in/out", c["smr_in"], c["smr_out"], 4),
+             "    %s%d/%d" % ("Map-Requests expired on-queue/no-reply".ljust(46), 0, c["map_request_retransmit"]),
              row("Map-Resolver Map-Requests forwarded",
                  c["map_request_forwarded"] if router.map_resolver is not None and router.map_server is None else 0, 4),
              row("Map-Server Map-Requests forwarded", c["map_request_forwarded"] if router.map_server is not None else 0, 4),
@@ -810,27 +827,66 @@ def statistics(router, iid: int, afi: str, now: float) -> str:
              io("Negative records in/out", 0, c["map_reply_negative"], 4),
              io("RLOC-probe records in/out", c["rloc_probe_reply_in"], 0, 4),
              row("Map-Server Proxy-Reply records out", c["map_reply_proxy"], 4),
+             zero("WLC Map-Subscribe records in/out", 2), zero("Map-Subscribe failures in/out", 4),
+             zero("WLC Map-Unsubscribe records in/out", 2), zero("Map-Unsubscribe failures in/out", 4),
              io("Map-Register records in/out", c["map_register_in"], c["map_register_out"]),
+             row("Map-Registers in (5 sec/1 min/5 min)", registers, 4),
+             row("Map-Server AF disabled", 0, 4),
+             row("Not valid site eid prefix", c["map_register_no_site"] + c["map_register_prefix_rejected"], 4),
              row("Authentication failures", c["map_register_auth_failures"], 4),
+             row("Disallowed locators", c["map_register_locator_mismatch"], 4),
+             row("Miscellaneous", c["map_register_dropped"], 4),
+             zero("WLC Map-Register records in/out", 2), zero("WLC AP Map-Register in/out", 4),
+             zero("WLC Client Map-Register in/out", 4), zero("WLC Map-Register failures in/out", 4),
              io("Map-Notify records in/out", c["map_notify_in"], c["map_notify_out"]),
              row("Authentication failures", c["map_notify_auth_failures"], 4),
+             zero("WLC Map-Notify records in/out", 2), zero("WLC AP Map-Notify in/out", 4),
+             zero("WLC Client Map-Notify in/out", 4), zero("WLC Map-Notify failures in/out", 4),
+             zero("Subscription Request records in/out", 2), zero("IID subscription requests in/out", 4),
+             zero("Pub-refresh subscription requests in/out", 4), zero("Policy subscription requests in/out", 4),
+             zero("Subscription Request failures in/out", 4),
+             zero("Subscription Status records in/out", 2), zero("End of Publication records in/out", 4),
+             zero("Subscription rejected records in/out", 4), zero("Subscription removed records in/out", 4),
+             zero("Subscription Status failures in/out", 4),
+             zero("Solicit Subscription records in/out", 2), zero("Solicit Subscription failures in/out", 4),
+             zero("Publication records in/out", 2), zero("Publication failures in/out", 4),
              "Errors:",
+             row("Mapping record TTL alerts", 0),
              row("Map-Request invalid source rloc drops", c["map_request_dropped"]),
              row("Map-Register invalid source rloc drops", c["map_register_locator_mismatch"]),
+             row("DDT Requests failed", 0),
+             row("DDT ITR Map-Requests dropped", "0 (nonce-collision: 0, bad-xTR-nonce: 0)"),
              "Cache Related:",
              io("Cache entries created/deleted", c["map_cache_installed"], c["map_cache_expired"]),
+             "  %s%d" % ("NSF CEF replay entry count".ljust(48), 0),
              row("Number of EID-prefixes in map-cache", len(entries)),
+             row("Number of rejected EID-prefixes due to limit", 0),
+             row("Number of times signal suppression was turned on", 0),
+             row("Time since last signal suppressed change", "never"),
              row("Number of negative entries in map-cache", len(entries) - len(positive)),
              row("Total number of RLOCs in map-cache", rlocs),
              row("Average RLOCs per EID-prefix", rlocs // len(positive) if positive else 0),
+             row("Policy active entries", 0),
              "Forwarding:",
              row("Number of data signals processed", "%d (+ dropped 0)" % c["itr_drop_map_cache_miss"]),
+             row("Number of reachability reports", "0 (+ dropped 0)"),
+             row("Number of SMR signals dropped", c["smr_dropped"] + c["smr_rate_limited"]),
              "LISP RLOC Statistics - last cleared: never",
+             "Control Packets:",
+             row("RTR Map-Requests forwarded", 0), row("RTR Map-Notifies forwarded", 0),
+             zero("DDT-Map-Requests in/out", 2), zero("DDT-Map-Referrals in/out", 2),
              "Errors:",
              row("Map-Request format errors", c["map_request_dropped"]),
              row("Map-Reply format errors", c["map_reply_dropped"]),
+             row("Map-Referral format errors", 0),
              "LISP Miscellaneous Statistics - last cleared: never",
              "Errors:",
+             row("Invalid IP version drops", c["data_malformed_dropped"]),
+             row("Invalid IP header drops", 0),
+             row("Invalid IP proto field drops", 0),
+             row("Invalid packet size drops", 0),
+             row("Invalid LISP control port drops", 0),
+             row("Invalid LISP checksum drops", 0),
              row("Unsupported LISP packet type drops", c["control_unsupported_dropped"]),
              row("Unknown packet drops", c["malformed_dropped"])]
     return _join(lines)
