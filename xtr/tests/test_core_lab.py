@@ -303,7 +303,7 @@ def test_oper_state_shape():
     assert all(s["registered"] and s["auth_failures"] == 0 for s in ms["sites"])
     reg = ms["registrations"][0]
     assert set(reg) == {"iid", "afi", "prefix", "site", "registered", "first_registered", "last_registered",
-                        "last_source", "ttl_s", "proxy_reply", "want_map_notify", "auth_failures",
+                        "last_source", "last_source_port", "ttl_s", "proxy_reply", "want_map_notify", "auth_failures",
                         "allowed_locator_mismatches", "xtr_id", "site_id", "hash_function", "locators"}
     assert reg["ttl_s"] == 86400 and reg["want_map_notify"] and reg["xtr_id"] == lab["SITE1"].xtr_id.hex()
 

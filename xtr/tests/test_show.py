@@ -478,3 +478,54 @@ def test_statistics_count_what_was_exchanged(lab):
     assert _stat(xtr, "Number of EID-prefixes in map-cache") == ["3"]
     assert _stat(xtr, "Number of negative entries in map-cache") == ["2"]
     assert _stat(xtr, "Total number of RLOCs in map-cache") == ["1"]
+
+
+def test_sessions_count_their_users_and_the_register_round_trip():
+    lab = Lab()
+    lab.advance(1)
+    site1 = lab.routers[SITE1_RLOC]
+    peer = site1.etr.map_servers[MS_RLOC]
+    peer.last_sent, peer.last_notify = lab.now - 0.25, lab.now - 0.2  # a Map-Notify 50 ms after its Map-Register
+    row = show(lab, SITE1_RLOC, "show lisp session").splitlines()[2].split()
+    assert row[0] == "127.0.10.1:4342" and row[4:] == ["1", "50"]  # one EID-prefix registered over it
+    rows = {l.split()[0]: l.split()[4:] for l in show(lab, MS_RLOC, "show lisp session").splitlines()[2:]}
+    assert rows == {"127.0.1.1:4342": ["1", "0"], "127.0.2.1:4342": ["1", "0"]}
+
+
+def test_registration_source_port_is_the_one_registered_from():
+    from lispxtr.core import Send  # pylint: disable=import-outside-toplevel  # only this test sends by hand
+    from lispxtr.mgmt.oper import oper_xml  # pylint: disable=import-outside-toplevel  # the NETCONF view
+
+    lab = Lab()
+    lab.drop_filter = lambda s: s.src[0] == SITE1_RLOC and s.data[0] >> 4 == 3
+    lab.advance(61)  # SITE1's refresh is lost on the way ...
+    lab.drop_filter = None
+    register = [s for s in lab.lost if s.src[0] == SITE1_RLOC][-1]
+    lab.deliver([Send(register.data, (SITE1_RLOC, 61000), register.dst)])  # ... and arrives from port 61000
+    assert "127.0.1.1:61000" in show(lab, MS_RLOC, "show lisp site")
+    xml = oper_xml(lab.routers[MS_RLOC].oper_state(lab.now), MS_RLOC)
+    ns = {"o": "http://cisco.com/ns/yang/Cisco-IOS-XE-lisp-oper"}
+    ports = {r.findtext("o:prefix", namespaces=ns): r.findtext("o:last-registration-source-port", namespaces=ns)
+             for r in xml.iterfind(".//o:ms-registrations", ns)}
+    assert ports == {"192.168.1.0/24": "61000", "192.168.2.0/24": "4342"}
+    assert [e.text for e in xml.iterfind(".//o:ms-registrations/o:etr-registrations/o:source-port", ns)] == ["61000", "4342"]
+
+
+def test_database_locators_of_other_xtrs_are_not_ours():
+    from lispxtr.config.model import LocatorEntry  # pylint: disable=import-outside-toplevel  # this test only
+
+    cfg = site1_config()
+    cfg.lisp.locator_sets["RLOCS"].locators.append(LocatorEntry(address="127.0.1.2", priority=10, weight=50))
+    lab = Lab(configs={MS_RLOC: ms_config(), SITE1_RLOC: cfg, SITE2_RLOC: site2_config()})
+    text = show(lab, SITE1_RLOC, "show lisp instance-id 0 ipv4 database")
+    assert "  127.0.1.1   10/50   cfg-addr   site-self, reachable\n" in text
+    assert "  127.0.1.2   10/50   cfg-addr   site-other, report-reachable\n" in text
+    locs = lab.routers[SITE1_RLOC].oper_state(lab.now)["database"][0]["locators"]
+    assert [(l["address"], l["local"]) for l in locs] == [("127.0.1.1", True), ("127.0.1.2", False)]
+
+
+def test_use_petr_rlocs_on_one_line_as_ios_xe():
+    lab = Lab(configs={MS_RLOC: ms_config(), SITE1_RLOC: site1_config(petr={"127.0.9.1": None, "127.0.9.2": None}),
+                       SITE2_RLOC: site2_config()})
+    text = show(lab, SITE1_RLOC, "show lisp service ipv4")
+    assert "  ITR use proxy ETR RLOC(Encap IID):        127.0.9.1, 127.0.9.2\n" in text

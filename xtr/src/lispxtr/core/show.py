@@ -377,7 +377,9 @@ def _entry_detail(router, e, now: float) -> list[str]:
     for row, l in zip(rows, e.locators):
         lines.append(row)
         lines.append("    Last up-down state change:         %s, state change count: %d" % (since(now, l.since), l.state_changes))
-        lines.append("    Last route reachability change:    %s, state change count: 1" % since(now, l.since))
+        # no RIB here: the route to the RLOC is there from the Map-Reply on; a later Map-Reply replaces
+        # the entry, so an installed locator's priority and weight never change
+        lines.append("    Last route reachability change:    %s, state change count: 1" % since(now, e.created))
         lines.append("    Last priority / weight change:     never/never")
         lines.append("    RLOC-probing loc-status algorithm:")
         rtt = "" if l.probe_rtt is None else " (rtt %dms)" % round(l.probe_rtt * 1000)
@@ -393,13 +395,14 @@ def _db_entries(router, iid: int, afi: str):
     return [router.etr.database[p] for p in sorted(router.etr.database) if p.iid == iid and p.afi == afi]
 
 
-def _db_locator_rows(dm) -> list[str]:
+def _db_locator_rows(router, dm) -> list[str]:
     width = max(max((len(a) for a, _p, _w in dm.locators), default=7) + 2, 10)
     rows = ["  %sPri/Wgt  Source     State" % "Locator".ljust(width)]
     sources = dm.sources or ("cfg-addr",) * len(dm.locators)
     for (a, pri, wgt), src in zip(dm.locators, sources):
-        rows.append("  %s%s%s%s" % (a.ljust(width), ("%3d/%d" % (pri, wgt)).ljust(9), src.ljust(11),
-                                    "site-self, reachable"))
+        # our own RLOC is reachable; another xTR's locator of the site is registered as reachable
+        state = "site-self, reachable" if a == router.rloc else "site-other, report-reachable"
+        rows.append("  %s%s%s%s" % (a.ljust(width), ("%3d/%d" % (pri, wgt)).ljust(9), src.ljust(11), state))
     return rows
 
 
@@ -419,7 +422,7 @@ def database(router, iid: int, afi: str, now: float) -> str:
         lines.append("  Uptime: %s, Last-change: %s" % (since(now, dm.created), since(now, dm.changed)))
         lines.append("  Domain-ID: local")
         lines.append("  Service-Insertion: N/A")
-        lines += _db_locator_rows(dm)
+        lines += _db_locator_rows(router, dm)
     return _join(lines)
 
 
@@ -431,7 +434,7 @@ def database_oldstyle(router, iid: int, now: float) -> str:
         _table_name(router, iid), iid, (1 << lsb) - 1, len(entries)), ""]
     for dm in entries:
         lines.append("%s, locator-set %s" % (prefix_text(dm.prefix), dm.locator_set))
-        lines += _db_locator_rows(dm)
+        lines += _db_locator_rows(router, dm)
     return _join(lines)
 
 
@@ -659,10 +662,28 @@ def sessions(router, now: float) -> str:
     lines = ["Sessions for VRF default, total: %d, established: %d" % (len(rows), sum(1 for r in rows if r[2])),
              "Peer                           State      Up/Down        In/Out   Users  RTT(ms)"]
     for (addr, port), st, up in rows:
+        users, rtt = _session_use(router, addr, port)
         lines.append("%s%s%s%s%s%d" % (("%s:%d" % (addr, port)).ljust(31), ("Up" if up else "Down").ljust(11),
                                        since(now, st["since"]).ljust(15), ("%2d/%d" % (st["in"], st["out"])).ljust(9),
-                                       "1".ljust(7), 0))
+                                       str(users).ljust(7), rtt))
     return _join(lines)
+
+
+def _session_use(router, addr: str, port: int) -> tuple[int, int]:
+    """(users, RTT in ms) of a registration peer. Users: the EID-prefixes registered over it (an
+    ETR's database towards its Map-Server; on a Map-Server, the registrations last sourced from
+    the peer). RTT: an ETR's last Map-Register to the Map-Notify answering it; a Map-Server sends
+    nothing that is answered, so 0 there."""
+    users = rtt = 0
+    peer = router.etr.map_servers.get(addr) if router.etr is not None else None
+    if peer is not None:
+        users += len(router.etr.database)
+        if peer.last_notify is not None and peer.last_sent is not None and peer.last_notify >= peer.last_sent:
+            rtt = round((peer.last_notify - peer.last_sent) * 1000)
+    if router.map_server is not None:
+        users += sum(1 for site in router.map_server.sites.values() for reg in site.registrations.values()
+                     for e in reg.etrs.values() if e.source == (addr, port))
+    return users, rtt
 
 
 def _en(flag: bool) -> str:
@@ -722,7 +743,7 @@ def service(router, afi: str, now: float, iid: int | None = None) -> str:
     lines += [row("xTR-ID", _hex_groups(router.xtr_id)), row("site-ID", "unspecified"),
               row("ITR local RLOC (last resort)", router.rloc)]
     if svc is not None and svc.use_petr:
-        lines += rows("ITR use proxy ETR RLOC(Encap IID)", svc.use_petr)
+        lines.append(row("ITR use proxy ETR RLOC(Encap IID)", ", ".join(svc.use_petr)))  # one line, as IOS-XE
     lines += [row("ITR Solicit Map Request (SMR)", "accept and process"),
               row("  Max SMRs per map-cache entry", "8 more specifics"),
               # RFC 9301 §6.1: SMRs are rate-limited (itr.SMR_INTERVAL); the suppression time is that limit
