@@ -194,6 +194,8 @@ def _map_cache_lines(read, lines):
                 _entry_detail(entry, line)
                 continue
         fields = line.split()
+        if len(fields) >= 5 and fields[2][-1] == ",":  # a state with a qualifier: 'up, self'
+            fields[2:4] = [fields[2] + " " + fields[3]]
         if len(fields) >= 4:
             pri, sep, wgt = fields[3].partition("/")
             if sep and pri.isdigit() and wgt.isdigit():
@@ -226,7 +228,7 @@ _MC_ENTRY = re.compile(
     r" via ([a-z-]++(?: [a-z-]++)*+)(?:, ([a-z-]++))?[ \r]*+\n"
     r"(?:  Negative cache entry, action: ([a-z-]++)[ \r]*+\n"
     r"|  L[^\n]*+\n"
-    r"(?:  ([0-9][!-~]*+) ++([!-~]++) ++([!-~]++) ++([!-~]++)(?=[ \r\n])[^\n]*+\n((?:  [0-9][^\n]*+\n)*+))?)?",
+    r"(?:  ([0-9][!-~]*+) ++([!-~]++) ++([a-z-]++, [a-z-]++|[!-~]++) ++([!-~]++)(?=[ \r\n])[^\n]*+\n((?:  [0-9][^\n]*+\n)*+))?)?",
     re.MULTILINE)
 _MC_STEP = 12  # _MC_ENTRY.split(): the text before the first block, then per block 11 groups and the text after it
 _PRI_WGT = {}  # 'Pri/Wgt' column text -> (priority, weight), or None when it is not one
@@ -250,6 +252,8 @@ def _locator_rows(rows):
     locators = []
     for row in rows:
         fields = row.split()
+        if len(fields) >= 5 and fields[2][-1] == ",":  # a state with a qualifier: 'up, self'
+            fields[2:4] = [fields[2] + " " + fields[3]]
         if len(fields) >= 4:
             locator = _locator(fields[0], fields[1], fields[2], fields[3])
             if locator is not None:
@@ -502,6 +506,7 @@ _DETAIL_FIELDS = {
     "State:": "state",
     "Authentication failures:": "auth_failures",
     "Allowed locators mismatch:": "locator_mismatches",
+    "Origin:": "origin",
 }
 
 
@@ -546,7 +551,7 @@ def read_site_detail(text):
             match = _EID_PREFIX.match(stripped)
             eid = {"prefix": match.group(1), "iid": match.group(2), "first_registered": None,
                    "last_registered": None, "ttl": None, "state": None, "auth_failures": None,
-                   "locator_mismatches": None, "etrs": []}
+                   "locator_mismatches": None, "origin": None, "etrs": []}
             site["eids"].append(eid)
             etr = None
             in_locators = False

@@ -240,6 +240,8 @@ def _registration(el, iid, now, sites):
         "state": "complete" if registered else None,
         "authentication_failures": _int(el, "authentication-error"),
         "allowed_locator_mismatches": _int(el, "rloc-mismatch-error"),
+        "origin": None,  # not in the operational model
+        "more_specific_of": None,
         "etrs": etrs,
     })
 

@@ -80,9 +80,15 @@ def _map_cache(text, context):
                 "prefix": entry.get("prefix"), "uptime": entry.get("uptime"), "expires": entry.get("expires"),
                 "via": entry.get("via"), "negative_action": entry.get("negative_action"),
                 "action": entry.get("action"), "state": entry.get("state"),
-                "locators": [{k: loc.get(k) for k in ("address", "uptime", "state", "priority", "weight")}
-                             for loc in as_list(entry.get("locators"))],
+                "locators": [_map_cache_locator(loc) for loc in as_list(entry.get("locators"))],
             })
+    return out
+
+
+def _map_cache_locator(loc):
+    out = {k: loc.get(k) for k in ("address", "uptime", "state", "priority", "weight")}
+    if loc.get("qualifier"):  # 'up, self'
+        out["state"] = "%s %s" % (out["state"], loc["qualifier"])
     return out
 
 
@@ -146,7 +152,7 @@ def _site_details(text):
                                  for loc in as_list(etr.get("locators"))],
                 })
             eids.append({k: eid.get(k) for k in ("prefix", "iid", "first_registered", "last_registered", "ttl",
-                                                 "state", "auth_failures", "locator_mismatches")})
+                                                 "state", "auth_failures", "locator_mismatches", "origin")})
             eids[-1]["etrs"] = etrs
         out.append({"name": site.get("name"), "description": site.get("description"), "eids": eids})
     return out
@@ -166,7 +172,7 @@ _SERVICE_LABELS = {
     "iid": "Instance ID", "eid_table": "EID table",
     "itr": "Ingress Tunnel Router (ITR)", "etr": "Egress Tunnel Router (ETR)",
     "pitr": "Proxy-ITR Router (PITR)", "petr": "Proxy-ETR Router (PETR)",
-    "ms": "Map Server (MS)", "mr": "Map Resolver (MR)",
+    "ms": "Map Server (MS)", "mr": "Map Resolver (MR)", "use_petr": "ITR use proxy ETR RLOC(Encap IID)",
 }
 
 

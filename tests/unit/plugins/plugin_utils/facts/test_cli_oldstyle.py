@@ -36,6 +36,7 @@ def test_r16_show_lisp_site_name():
             "last_registered_by": "10.0.0.23", "last_registered_by_port": None, "last_registered": 28,
             "first_registered": 25 * 60 + 12, "ttl": 86400, "state": "complete",
             "authentication_failures": 0, "allowed_locator_mismatches": 0,
+            "origin": "Configuration", "more_specific_of": None,
             "etrs": [{"address": "10.0.0.23", "port": None, "last_registered": 28, "ttl": 86400,
                       "proxy_reply": False, "map_notify": False, "state": "complete",
                       "locators": [{"address": "18.18.18.18", "local": True, "state": "up",

@@ -93,7 +93,8 @@ def site_output(sites, seed=9301):
         facts.append({"name": name, "description": None, "registered": True, "eid_records": [{
             "instance_id": n % 4096, "prefix": prefix, "registered": registered, "last_registered_by": who,
             "last_registered_by_port": who_port, "last_registered": last_registered, "first_registered": None,
-            "ttl": None, "state": None, "authentication_failures": None, "allowed_locator_mismatches": None, "etrs": [],
+            "ttl": None, "state": None, "authentication_failures": None, "allowed_locator_mismatches": None,
+            "origin": None, "more_specific_of": None, "etrs": [],
         } for prefix, registered, who, who_port, last_registered in records],
             "authentication_failures": None, "allowed_locator_mismatches": None})
     return "\n".join(lines) + "\n", facts
