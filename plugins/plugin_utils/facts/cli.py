@@ -115,6 +115,10 @@ def _entry_detail(entry, line):
     elif stripped.startswith("State: "):
         if entry["state"] is None:
             entry["state"] = stripped[7:].split(",")[0].strip() or None
+        # 'State: complete, last modified: 00:34:10, map-source: 11.1.2.2': who gave the mapping
+        source = stripped.partition(", map-source: ")[2].strip()
+        if source:
+            entry["map_source"] = nz.norm_address(source) if ":" in source else source
 
 
 class _MapCacheRead:
@@ -170,6 +174,7 @@ def _map_cache_lines(read, lines):
                         "expires": expires,
                         "via": parts[3][4:].strip().replace(" ", "-") or None,
                         "state": (parts[4].split(",", 1)[0].strip() or None) if len(parts) > 4 else None,
+                        "map_source": None,
                         "locators": locators,
                     }
                     append(entry)
@@ -286,7 +291,7 @@ def _map_cache_blocks(read, parts, start, stop):
     afi = read.afi
     # every entry starts as a copy of this one (a dict copy is cheaper than a ten-key literal)
     template = {"instance_id": read.iid, "afi": afi, "prefix": None, "negative": False, "action": None,
-                "uptime": None, "expires": None, "via": None, "state": None, "locators": None}
+                "uptime": None, "expires": None, "via": None, "state": None, "map_source": None, "locators": None}
     append = read.entries.append
     entry = None
     blocks = iter(parts[step * start + 1:step * stop + 1])

@@ -174,8 +174,16 @@ def build_map_cache(raw):
         "expires": duration(raw.get("expires")),
         "via": via,
         "state": state,
+        "map_source": _map_source(raw.get("map_source")),
         "locators": locators,
     }
+
+
+def _map_source(text):
+    text = (text or "").strip()
+    if not text:
+        return None
+    return norm_address(text) if ":" in text else text
 
 
 # --------------------------------------------------------------------------- database

@@ -166,6 +166,7 @@ def _map_cache(el, iid, afi_hint, now):
         "expires": expires,
         "via": via,
         "state": state,
+        "map_source": None,  # not in the operational model
         "locators": locators,
     }
 

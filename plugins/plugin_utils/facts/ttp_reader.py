@@ -79,7 +79,7 @@ def _map_cache(text, context):
                 "iid": table.get("iid", context.get("iid")), "afi": table.get("afi", context.get("afi")),
                 "prefix": entry.get("prefix"), "uptime": entry.get("uptime"), "expires": entry.get("expires"),
                 "via": entry.get("via"), "negative_action": entry.get("negative_action"),
-                "action": entry.get("action"), "state": entry.get("state"),
+                "action": entry.get("action"), "state": entry.get("state"), "map_source": entry.get("map_source"),
                 "locators": [_map_cache_locator(loc) for loc in as_list(entry.get("locators"))],
             })
     return out

@@ -76,3 +76,17 @@ def test_locator_state_with_a_qualifier():
         ("10.0.1.2", "up, self", 0, 0), ("10.0.1.5", "admin-down", 255, 0)]
     plain = every_reader({"show lisp instance-id 4100 ipv4 map-cache": real})
     assert [l["state"] for l in plain["map_cache"][0]["locators"]] == ["up", "admin-down"]
+
+
+@pytest.mark.parametrize("name, command, source", [
+    ("ShowLispIpv4MapCachePrefix__1", "show lisp instance-id 4100 ipv4 map-cache 194.168.1.72", "11.1.2.2"),
+    ("ShowLispIpv4MapCachePrefix__10", "show lisp instance-id 1 ipv4 map-cache 0.0.0.0/0", "local"),
+])
+def test_map_cache_detail_map_source(name, command, source):
+    facts = every_reader({command: sample(name)})
+    assert [e["map_source"] for e in facts["map_cache"]] == [source]
+
+
+def test_map_cache_table_has_no_map_source():
+    facts = every_reader({"show lisp instance-id 4100 ipv4 map-cache": sample("ShowLispInstanceIdIpv4MapCache__10")})
+    assert facts["map_cache"] and all(e["map_source"] is None for e in facts["map_cache"])

@@ -18,9 +18,10 @@ def test_r18_show_ip_lisp_map_cache():
     facts = parse_cli({command: text})
     assert facts == {"map_cache": [
         {"instance_id": 0, "afi": "ipv4", "prefix": "0.0.0.0/0", "negative": True, "action": "send-map-request",
-         "uptime": 19 * 60 + 42, "expires": None, "via": "static-send-map-request", "state": None, "locators": []},
+         "uptime": 19 * 60 + 42, "expires": None, "via": "static-send-map-request", "state": None, "map_source": None,
+         "locators": []},
         {"instance_id": 0, "afi": "ipv4", "prefix": "192.168.101.0/24", "negative": False, "action": None,
-         "uptime": 608, "expires": 23 * 3600 + 49 * 60 + 44, "via": "map-reply", "state": "complete",
+         "uptime": 608, "expires": 23 * 3600 + 49 * 60 + 44, "via": "map-reply", "state": "complete", "map_source": None,
          "locators": [{"address": "19.19.19.19", "state": "up", "priority": 1, "weight": 50, "uptime": 608}]},
     ]}
 
