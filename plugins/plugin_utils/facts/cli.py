@@ -65,6 +65,8 @@ def classify(command):
         return "config", context
     if not re.match(r"^show (?:ip |ipv6 )?lisp\b", cmd):
         return None, {}
+    if re.match(r"^show lisp(?: all)?$", cmd):  # the router-wide summary
+        return "services", context
     if " map-cache" in cmd:
         return "map_cache", context
     if cmd.endswith(" database") or " database " in cmd:
@@ -642,6 +644,17 @@ def read_service_detail(text):
     return values
 
 
+def read_router(text):
+    """``show lisp`` -> {label: [values]} as ``read_service_detail`` (``Capability:`` and its
+    continuation lines, one capability a line), plus ``TCP path mtu discovery``: [ON|OFF]."""
+    values = read_service_detail(text)
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("TCP path mtu discovery "):
+            values["TCP path mtu discovery"] = [stripped[23:].strip()]
+    return values
+
+
 def read_service_summary(text):
     """``show lisp service ipv4|ipv6 summary`` -> rows ``{vrf, interface, db_size, db_no_route,
     cache_size, incomplete, idle, role}``."""
@@ -702,6 +715,10 @@ class FactsBuilder:
         for row in summary:
             self.sites.add_summary(row)
 
+    def add_router(self, raw):
+        self.seen.add("services")
+        self.services.add_router(raw)
+
     def add_services(self, afi, detail=None, summary_rows=()):
         self.seen.add("services")
         if detail:
@@ -754,7 +771,9 @@ def feed(builder, family, context, text, cmd="", fast=True):
             builder.add_sites(table=site_table_rows(text), details=read_site_detail(text))
     elif family == "services":
         afi = service_afi(context)
-        if cmd.endswith(" summary"):
+        if cmd in ("show lisp", "show lisp all"):
+            builder.add_router(read_router(text))
+        elif cmd.endswith(" summary"):
             builder.add_services(afi, summary_rows=read_service_summary(text))
         else:
             builder.add_services(afi, detail=read_service_detail(text))

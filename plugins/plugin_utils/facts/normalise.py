@@ -575,6 +575,26 @@ class ServiceBuilder:
             if petr not in service["use_petr"]:
                 service["use_petr"].append(petr)
 
+    def add_router(self, raw):
+        """``show lisp``: raw = {label: [values...]} -> ``services["router"]``."""
+
+        def one(label):
+            values = raw.get(label) or [None]
+            return values[0]
+
+        default_set = one("Locator default-set")
+        tcp = (one("TCP path mtu discovery") or "").upper()
+        self.services["router"] = {
+            "router_lisp_id": to_int(one("Router-lisp ID")),
+            "domain_id": to_int(one("Domain ID")),
+            "multihoming_id": to_int(one("Multihoming ID")),
+            "locator_table": one("Locator table"),
+            "locator_default_set": None if default_set in (None, "N/A") else default_set,
+            "eid_instance_count": to_int(one("EID instance count")),
+            "capabilities": [c.strip() for c in raw.get("Capability") or () if c.strip()],
+            "tcp_path_mtu_discovery": {"ON": True, "OFF": False}.get(tcp),
+        }
+
     def add_summary_row(self, afi, raw):
         service = self._afi(afi)
         interface = raw.get("interface") or ""

@@ -37,6 +37,7 @@ TEMPLATES = {
     "site_summary": "ios_show_lisp_site_summary.ttp",
     "service": "ios_show_lisp_service_ipv4.ttp",
     "service_summary": "ios_show_lisp_service_ipv4_summary.ttp",
+    "router": "ios_show_lisp.ttp",
 }
 
 
@@ -190,6 +191,26 @@ def _service_detail(text):
     return values
 
 
+_ROUTER_LABELS = {
+    "router_lisp_id": "Router-lisp ID", "domain_id": "Domain ID", "multihoming_id": "Multihoming ID",
+    "locator_table": "Locator table", "locator_default_set": "Locator default-set",
+    "eid_instance_count": "EID instance count", "tcp_pmtud": "TCP path mtu discovery",
+}
+
+
+def _router(text):
+    result = run_template("router", text)
+    values = {}
+    for item in result.get("router", []):
+        for key, label in _ROUTER_LABELS.items():
+            if item.get(key) is not None:
+                values.setdefault(label, []).append(item[key])
+    for item in result.get("capabilities", []):
+        if item.get("names"):
+            values.setdefault("Capability", []).extend(item["names"].split(";"))
+    return values
+
+
 def _service_summary(text):
     return [{k: row.get(k) for k in ("vrf", "interface", "db_size", "db_no_route", "cache_size", "incomplete",
                                      "idle", "role")}
@@ -210,7 +231,9 @@ def feed(builder, family, context, text, cmd=""):
             builder.add_sites(rows=_site_rows(text), details=_site_details(text))
     elif family == "services":
         afi = cli.service_afi(context)
-        if cmd.endswith(" summary"):
+        if cmd in ("show lisp", "show lisp all"):
+            builder.add_router(_router(text))
+        elif cmd.endswith(" summary"):
             builder.add_services(afi, summary_rows=_service_summary(text))
         else:
             builder.add_services(afi, detail=_service_detail(text))

@@ -90,3 +90,22 @@ def test_map_cache_detail_map_source(name, command, source):
 def test_map_cache_table_has_no_map_source():
     facts = every_reader({"show lisp instance-id 4100 ipv4 map-cache": sample("ShowLispInstanceIdIpv4MapCache__10")})
     assert facts["map_cache"] and all(e["map_source"] is None for e in facts["map_cache"])
+
+
+def test_show_lisp_summary_17x():
+    facts = every_reader({"show lisp": sample("ShowLisp__1")})
+    assert facts["services"]["router"] == {
+        "router_lisp_id": 0, "domain_id": 0, "multihoming_id": 0, "locator_table": "default",
+        "locator_default_set": None, "eid_instance_count": 7,
+        "capabilities": ["Publish-Subscribe Instance-ID", "Domain-Info", "Route-Tag", "SGT", "Default-originate",
+                         "Service-registration", "Extranet-policy-propagation", "Default-ETR Route-metric",
+                         "Unknown vendor type skip", "RAR-notify"],
+        "tcp_path_mtu_discovery": False}
+
+
+def test_show_lisp_all_summary_with_the_router_lisp_banner():
+    banner = "=" * 49 + "\nOutput for router lisp 0\n" + "=" * 49 + "\n"
+    text = banner + sample("ShowLisp__1").replace("EID instance count:    7", "EID instance count:    2")
+    facts = every_reader({"show lisp all": text})
+    assert facts["services"]["router"]["eid_instance_count"] == 2
+    assert facts["services"]["router"]["capabilities"][-1] == "RAR-notify"
