@@ -44,14 +44,18 @@ XTR_COMMANDS = ["show lisp", "show lisp session", "show lisp service ipv4", "sho
                 "show lisp instance-id 0 ipv4 map-cache", "show lisp eid-table default ipv4 map-cache",
                 "show lisp all instance-id 0 ipv4 map-cache", "show lisp instance-id 0 ipv4 map-cache {peer_host}",
                 "show lisp instance-id 0 ipv4 map-cache 0.0.0.0/0", "show lisp instance-id 0 ipv4 database",
-                "show lisp eid-table default ipv4 database"]
+                "show lisp eid-table default ipv4 database", "show lisp instance-id 0 ipv4 database {own_host}",
+                "show lisp session established"]
 MS_COMMANDS = ["show lisp", "show lisp session", "show lisp service ipv4", "show lisp service ipv4 summary",
                "show lisp site", "show lisp site detail", "show lisp site {host1}", "show lisp site {prefix2} instance-id 0",
-               "show lisp site summary", "show lisp instance-id 0 ipv4 server", "show lisp instance-id 0 ipv4 statistics"]
+               "show lisp site summary", "show lisp instance-id 0 ipv4 server", "show lisp instance-id 0 ipv4 statistics",
+               "show lisp site instance-id 0", "show lisp site eid-table default", "show lisp site summary instance-id 0",
+               "show lisp instance-id 0 ipv4 server name SITE1", "show lisp instance-id 0 ipv4 server {host1}",
+               "show lisp instance-id 0 ipv4 server etr-address {rloc2}"]
 # Genie's schema for `show lisp site summary` requires a MAC section, which IOS-XE prints only when MAC
 # EID-prefixes are configured (testdata ShowLispSiteSummary__5 leaves out its empty IPv6 section): read
 # it with the parser alone there, as for a real IPv4-only Map-Server.
-NO_SCHEMA = {"show lisp site summary"}
+NO_SCHEMA = {"show lisp site summary", "show lisp site summary instance-id 0"}
 
 
 def free_addresses(count):
@@ -231,6 +235,13 @@ def check_xtr(ck, name, parsed, before, after, cfg):
         ck.eq("%s %s: prefixes" % (name, command), sorted(eids), [cfg["prefix"]])
         locs = {a: (l["priority"], l["weight"]) for a, l in eids[cfg["prefix"]]["locators"].items()}
         ck.eq("%s %s: locators" % (name, command), locs, {cfg["rloc"]: (10, 50)})
+    own = parsed["show lisp instance-id 0 ipv4 database %s" % cfg["own_host"]]["lisp_id"]["0"]["instance_id"]["0"]
+    ck.eq(name + " database OWN-HOST: prefix, locators", (own["eid_prefix"], sorted(own["locators"])),
+          (cfg["prefix"], [cfg["rloc"]]))
+    ck.eq(name + " database OWN-HOST: own locator", own["locators"][cfg["rloc"]]["state"], "site-self, reachable")
+    established = parsed["show lisp session established"]["vrf"]["default"]["peers"]
+    ck.eq(name + " session established: peers", sorted((a, int(p["port"])) for a, ps in established.items() for p in ps),
+          sorted(k for k, up in sessions(after).items() if up))
     stats = parsed["show lisp instance-id 0 ipv4 statistics"]["lisp_id"]["0"]["instance_id"]["0"]["control_packets"]
     ck.between(name + " statistics: Map-Register out", stats["map_register"]["out"],
                counter(before, "map-register-records-out"), counter(after, "map-register-records-out"))
@@ -247,13 +258,14 @@ def check_sessions(ck, name, parsed, oper):
     ck.eq(name + " show lisp session: peers and states", got, sessions(oper))
 
 
-def check_ms(ck, parsed, before, after, sites):
+def check_ms(ck, parsed, before, after, sites, rloc2):
     name = "MR_MS"
     p = parsed["show lisp service ipv4"]["lisp_id"]["0"]
     ck.eq(name + " service ipv4: map server", p["map_server"]["enabled"], role(after, "is-ms"))
     ck.eq(name + " service ipv4: map resolver", p["map_resolver"]["enabled"], role(after, "is-mr"))
     regs = registrations(after)
-    for command in ("show lisp site", "show lisp instance-id 0 ipv4 server"):
+    for command in ("show lisp site", "show lisp instance-id 0 ipv4 server", "show lisp site instance-id 0",
+                    "show lisp site eid-table default"):
         table = parsed[command]["lisp_id"]["0"]["site_name"]
         got = {prefix: (site, e["up"] == "yes", e["who_last_registered"], e["port"])
                for site, s in table.items() for prefix, e in s["instance_id"]["0"]["eid_prefix"].items()}
@@ -275,6 +287,17 @@ def check_ms(ck, parsed, before, after, sites):
     two = parsed["show lisp site %s instance-id 0" % sites["SITE2"][1]]["lisp_id"]["0"]["site_name"]
     ck.eq(name + " show lisp site PREFIX instance-id 0: prefix", sorted(two["SITE2"]["instance_id"]["0"]["eid_prefix"]),
           [sites["SITE2"][1]])
+    named = parsed["show lisp instance-id 0 ipv4 server name SITE1"]["lisp_id"]["0"]["site_name"]
+    ck.eq(name + " server name SITE1: sites", sorted(named), ["SITE1"])
+    by_etr = parsed["show lisp instance-id 0 ipv4 server etr-address %s" % rloc2]["lisp_id"]["0"]["site_name"]
+    ck.eq(name + " server etr-address SITE2-RLOC: prefixes",
+          sorted(p for s in by_etr.values() for p in s["instance_id"]["0"]["eid_prefix"]),
+          sorted(p for p, r in regs.items() if r[2] == rloc2))
+    one = parsed["show lisp instance-id 0 ipv4 server %s" % sites["SITE1"][0]]["lisp_id"]["0"]["site_name"]
+    ck.eq(name + " server HOST: site", sorted(one), ["SITE1"])
+    for command in ("show lisp site summary", "show lisp site summary instance-id 0"):
+        summary = parsed[command]["lisp_id"]["0"]
+        ck.eq(name + " %s: configured sites" % command, summary["configured_sites"], len(sites))
     summary = parsed["show lisp site summary"]["lisp_id"]["0"]
     ck.eq(name + " site summary: configured sites", summary["configured_sites"], len(sites))
     ck.eq(name + " site summary: registered sites", summary["registered_sites"], len({r[0] for r in regs.values() if r[1]}))
@@ -335,10 +358,11 @@ def run(args, state, addresses):
     sites = {n: EIDS[n] for n in ("SITE1", "SITE2")}
     for name, dev in devices.items():
         if name == "MR_MS":
-            commands = [c.format(host1=EIDS["SITE1"][0], prefix2=EIDS["SITE2"][1]) for c in MS_COMMANDS]
+            commands = [c.format(host1=EIDS["SITE1"][0], prefix2=EIDS["SITE2"][1], rloc2=addresses["SITE2"])
+                        for c in MS_COMMANDS]
         else:
             peer = "SITE2" if name == "SITE1" else "SITE1"
-            commands = [c.format(peer_host=EIDS[peer][0]) for c in XTR_COMMANDS]
+            commands = [c.format(peer_host=EIDS[peer][0], own_host=EIDS[name][0]) for c in XTR_COMMANDS]
         before = dev.oper()
         outputs = dev.run(*commands)
         after = dev.oper()
@@ -360,11 +384,12 @@ def run(args, state, addresses):
             continue
         try:
             if name == "MR_MS":
-                check_ms(ck, good, before, after, sites)
+                check_ms(ck, good, before, after, sites, addresses["SITE2"])
             else:
                 peer = "SITE2" if name == "SITE1" else "SITE1"
                 check_xtr(ck, name, good, before, after, {"ms": addresses["MR_MS"], "rloc": addresses[name],
                                                           "prefix": EIDS[name][1], "peer_host": EIDS[peer][0],
+                                                          "own_host": EIDS[name][0],
                                                           "peer_prefix": EIDS[peer][1], "peer_rloc": addresses[peer]})
         except (KeyError, TypeError) as exc:  # Genie's parse lacks a value the router's output has
             ck.failures.append("%s: Genie's parse has no %r where the router's output has the value" % (name, exc))

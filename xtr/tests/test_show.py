@@ -529,3 +529,40 @@ def test_use_petr_rlocs_on_one_line_as_ios_xe():
                        SITE2_RLOC: site2_config()})
     text = show(lab, SITE1_RLOC, "show lisp service ipv4")
     assert "  ITR use proxy ETR RLOC(Encap IID):        127.0.9.1, 127.0.9.2\n" in text
+
+
+def test_server_forms_filter_the_site_detail(lab):
+    by_name = show(lab, MS_RLOC, "show lisp instance-id 0 ipv4 server name SITE1")
+    assert "Site name: SITE1" in by_name and "SITE2" not in by_name
+    by_etr = show(lab, MS_RLOC, "show lisp instance-id 0 ipv4 server etr-address 127.0.2.1")
+    assert "EID-prefix: 192.168.2.0/24 instance-id 0" in by_etr and "192.168.1.0/24" not in by_etr
+    assert "Site name" not in show(lab, MS_RLOC, "show lisp instance-id 0 ipv4 server etr-address 127.0.9.9")
+    by_eid = show(lab, MS_RLOC, "show lisp instance-id 0 ipv4 server 192.168.1.7")
+    assert "Requested EID-prefix:" in by_eid and "192.168.1.0/24 instance-id 0" in by_eid
+    detail = show(lab, MS_RLOC, "show lisp instance-id 0 ipv4 server detail")
+    assert detail == show(lab, MS_RLOC, "show lisp site detail")
+    assert "Site name" not in show(lab, MS_RLOC, "show lisp instance-id 0 ipv6 server detail")
+    assert show(lab, MS_RLOC, "show lisp instance-id 0 ipv6 server 192.168.1.7").endswith("% Invalid input detected at '^' marker.\n")
+
+
+def test_database_of_one_prefix_and_site_scopes(lab):
+    one = show(lab, SITE1_RLOC, "show lisp instance-id 0 ipv4 database 192.168.1.9")
+    assert one == show(lab, SITE1_RLOC, "show lisp instance-id 0 ipv4 database")  # the one entry covers it
+    none = show(lab, SITE1_RLOC, "show lisp instance-id 0 ipv4 database 10.0.0.1").splitlines()
+    assert none[1] == "Entries total 1, no-route 0, inactive 0, do-not-register 0" and none[2:] == [""]
+    assert show(lab, MS_RLOC, "show lisp site eid-table default") == show(lab, MS_RLOC, "show lisp site")
+    assert show(lab, MS_RLOC, "show lisp site summary instance-id 0") == show(lab, MS_RLOC, "show lisp site summary")
+    empty = show(lab, MS_RLOC, "show lisp site summary instance-id 7").splitlines()
+    assert empty[2].split() == ["SITE1"] + ["0"] * 9
+    assert show(lab, MS_RLOC, "show lisp site eid-table vrf NONE") == "% EID table vrf NONE is not configured.\n"
+
+
+def test_session_established_and_one_peer(lab):
+    full = show(lab, MS_RLOC, "show lisp session").splitlines()
+    assert show(lab, MS_RLOC, "show lisp session established").splitlines() == full
+    one = show(lab, MS_RLOC, "show lisp session 127.0.2.1").splitlines()
+    assert one[:2] == full[:2] and [l.split()[0] for l in one[2:]] == ["127.0.2.1:4342"]
+
+
+def test_unknown_eid_table_is_named(lab):
+    assert show(lab, SITE1_RLOC, "show lisp eid-table vrf NONE ipv4 map-cache") == "% EID table vrf NONE is not configured.\n"

@@ -201,8 +201,12 @@ def _show_lisp(router, t: _Tokens, now: float) -> str:
         t.value()
         kw = t.keyword(("session",))
     if kw == "session":
+        which = t.keyword(("established", "all"), required=False)
+        peer = None
+        if which is None and not t.done():
+            peer = t.value()  # show lisp session RLOC
         t.end()
-        return banner + sessions(router, now)
+        return banner + sessions(router, now, established=which == "established", peer=peer)
     if kw == "site":
         return banner + _site(router, t, now)
     if kw == "service":
@@ -223,7 +227,7 @@ def _show_lisp(router, t: _Tokens, now: float) -> str:
             name = "default" if table == "default" else "vrf " + t.value()
             matches = [i for i, n in router.eid_tables.items() if n == name]
             if not matches:
-                raise _CliError("% EID table %s is not configured.\n" % name)
+                raise _CliError("%% EID table %s is not configured.\n" % name)
             iid = matches[0]
         afi = _afi(t)
     what = t.keyword(("map-cache", "database", "server", "statistics"), required=False)
@@ -238,15 +242,30 @@ def _show_lisp(router, t: _Tokens, now: float) -> str:
         t.end()
         return banner + map_cache(router, iid, afi, target, now)
     if what == "database":
+        target = _target(t, afi)
         t.end()
-        return banner + database(router, iid, afi, now)
+        return banner + database(router, iid, afi, now, target)
+    # server: the Map-Server's registrations of this EID table
+    sub = t.keyword(("detail", "name", "etr-address"), required=False)
+    if sub is None and not t.done():
+        target = _target(t, afi)
+        t.end()
+        return banner + site_detail(router, now, target=target, iid=iid)
+    if sub is not None:
+        value = t.value() if sub != "detail" else None
+        t.end()
+        return banner + site_detail(router, now, name=value if sub == "name" else None, scope=(iid, afi),
+                                    etr=value if sub == "etr-address" else None)
     t.end()
     return banner + site_table(router, now, iid=iid, afi=afi)
 
 
 def _site(router, t: _Tokens, now: float) -> str:
-    kw = t.keyword(("name", "detail", "summary", "instance-id"), required=False)
-    if kw is None and not t.done():
+    kw = t.keyword(("name", "detail", "summary", "instance-id", "eid-table"), required=False)
+    if kw == "eid-table":
+        t.i -= 1  # _site_scope reads it again
+        kw = None
+    elif kw is None and not t.done():
         target = t.value()
         iid = 0
         if t.keyword(("instance-id",), required=False):
@@ -264,13 +283,31 @@ def _site(router, t: _Tokens, now: float) -> str:
         t.end()
         return site_detail(router, now)
     if kw == "summary":
+        iid = _site_scope(router, t)
         t.end()
-        return site_summary(router, now)
+        return site_summary(router, now, iid=iid)
     if kw == "instance-id":
         iid = _int(t)
         t.end()
         return site_table(router, now, iid=iid)
-    return site_table(router, now)
+    iid = _site_scope(router, t)
+    t.end()
+    return site_table(router, now, iid=iid)
+
+
+def _site_scope(router, t: _Tokens) -> int | None:
+    """``[instance-id N | eid-table default | eid-table vrf NAME]`` after ``show lisp site [summary]``."""
+    kw = t.keyword(("instance-id", "eid-table"), required=False)
+    if kw is None:
+        return None
+    if kw == "instance-id":
+        return _int(t)
+    table = t.keyword(("default", "vrf"))
+    name = "default" if table == "default" else "vrf " + t.value()
+    matches = [i for i, n in router.eid_tables.items() if n == name]
+    if not matches:
+        raise _CliError("%% EID table %s is not configured.\n" % name)
+    return matches[0]
 
 
 # -- map-cache -------------------------------------------------------------------------------
@@ -410,14 +447,25 @@ def _lsb(dm) -> str:
     return "0x%X" % ((1 << len(dm.locators)) - 1) if dm.locators else "0x0"
 
 
-def database(router, iid: int, afi: str, now: float) -> str:
-    """``show lisp instance-id N ipv4 database`` (IOS-XE 17 layout)."""
+def database(router, iid: int, afi: str, now: float, target: str | None = None) -> str:
+    """``show lisp instance-id N ipv4 database [PREFIX|ADDRESS]`` (IOS-XE 17 layout)."""
     entries = _db_entries(router, iid, afi)
+    if target is not None:
+        try:
+            want = parse_prefix(target, iid)
+            if "/" not in target:
+                want = EidPrefix(iid, want.afi, want.addr, MAX_LEN[want.afi])
+        except ValueError:
+            raise _CliError("%% Invalid address: %s\n" % target) from None
+        covering = [dm for dm in entries if dm.prefix.covers(want)]
+        shown = sorted(covering, key=lambda dm: -dm.prefix.plen)[:1]
+    else:
+        shown = entries
     lsb = max((len(dm.locators) for dm in entries), default=0)
     lines = ["LISP ETR %s Mapping Database for LISP 0 EID-table %s (IID %d), LSBs: 0x%X" % (
         "IPv4" if afi == "ipv4" else "IPv6", _table_name(router, iid), iid, (1 << lsb) - 1),
         "Entries total %d, no-route 0, inactive 0, do-not-register 0" % len(entries), ""]
-    for dm in entries:
+    for dm in shown:
         lines.append("%s, locator-set %s" % (prefix_text(dm.prefix), dm.locator_set))
         lines.append("  Uptime: %s, Last-change: %s" % (since(now, dm.created), since(now, dm.changed)))
         lines.append("  Domain-ID: local")
@@ -567,8 +615,11 @@ def site_name(router, name: str, now: float) -> str:
     return _join(lines)
 
 
-def site_detail(router, now: float, name: str | None = None, target: str | None = None, iid: int = 0) -> str:
-    """``show lisp site detail`` / ``show lisp site PREFIX [instance-id N]`` (IOS-XE 17 layout)."""
+def site_detail(router, now: float, name: str | None = None, target: str | None = None, iid: int = 0,
+                scope: tuple | None = None, etr: str | None = None) -> str:
+    """``show lisp site detail`` / ``show lisp site PREFIX [instance-id N]`` and ``show lisp
+    instance-id N ipv4 server detail|name X|etr-address A|PREFIX`` (IOS-XE 17 layout); ``scope`` is
+    (instance, family) of the ``server`` forms, ``etr`` keeps the prefixes that ETR registered."""
     ms = router.map_server
     lines = ["LISP Site Registration Information", ""]
     want = None
@@ -583,7 +634,13 @@ def site_detail(router, now: float, name: str | None = None, target: str | None 
     for site in (ms.sites.values() if ms is not None else ()):
         if name is not None and site.name != name:
             continue
-        rows = list(_site_rows(site, None, None))
+        rows = list(_site_rows(site, *(scope or (None, None))))
+        if etr is not None:
+            rows = [r for r in rows if r[1] is not None and any(e.source[0] == etr for e in r[1].etrs.values())]
+            if not rows:
+                continue
+        if scope is not None and not rows:
+            continue
         if want is not None:
             covering = [r for r in rows if EidPrefix(r[0].iid, r[0].afi, r[0].addr, r[0].plen).covers(want)]
             rows = sorted(covering, key=lambda r: -r[0].plen)[:1]
@@ -600,8 +657,8 @@ def site_detail(router, now: float, name: str | None = None, target: str | None 
     return _join(lines)
 
 
-def site_summary(router, now: float) -> str:
-    """``show lisp site summary`` (IOS-XE 17 layout)."""
+def site_summary(router, now: float, iid: int | None = None) -> str:
+    """``show lisp site summary [instance-id N | eid-table ...]`` (IOS-XE 17 layout)."""
     ms = router.map_server
     sites = list(ms.sites.values()) if ms is not None else []
     lines = [" " * 21 + "%s %s %s " % ("----------- IPv4 -----------", "----------- IPv6 -----------",
@@ -613,14 +670,14 @@ def site_summary(router, now: float) -> str:
         row = site.name.ljust(21) if len(site.name) < 21 else site.name + " "
         cells = []
         for afi in ("ipv4", "ipv6"):
-            conf = sum(1 for p in site.eid_records if p.afi == afi)
-            reg = sum(1 for p, r in site.registrations.items() if p.afi == afi and r.etrs)
+            conf = sum(1 for p in site.eid_records if p.afi == afi and iid in (None, p.iid))
+            reg = sum(1 for p, r in site.registrations.items() if p.afi == afi and r.etrs and iid in (None, p.iid))
             totals[afi][0] += conf
             totals[afi][1] += reg
             cells.append("%10d %10d %6d" % (conf, reg, 0))
         cells.append("%10d %10d %6d" % (0, 0, 0))
         lines.append(row + " ".join(cells))
-        if any(r.etrs for r in site.registrations.values()):
+        if any(r.etrs for p, r in site.registrations.items() if iid in (None, p.iid)):
             registered_sites += 1
 
     def line(label, value):
@@ -654,7 +711,7 @@ def _sessions(router, now: float):
     return out
 
 
-def sessions(router, now: float) -> str:
+def sessions(router, now: float, established: bool = False, peer: str | None = None) -> str:
     """``show lisp session`` (IOS-XE 17 layout). We speak LISP over UDP only, so a "session" is a
     registration peer (ETR <-> Map-Server): Up while heard from in the last 180 s; In/Out count
     the Map-Registers/Map-Notifies exchanged."""
@@ -662,6 +719,8 @@ def sessions(router, now: float) -> str:
     lines = ["Sessions for VRF default, total: %d, established: %d" % (len(rows), sum(1 for r in rows if r[2])),
              "Peer                           State      Up/Down        In/Out   Users  RTT(ms)"]
     for (addr, port), st, up in rows:
+        if (established and not up) or (peer is not None and addr != peer):
+            continue  # show lisp session established | RLOC
         users, rtt = _session_use(router, addr, port)
         lines.append("%s%s%s%s%s%d" % (("%s:%d" % (addr, port)).ljust(31), ("Up" if up else "Down").ljust(11),
                                        since(now, st["since"]).ljust(15), ("%2d/%d" % (st["in"], st["out"])).ljust(9),
