@@ -62,7 +62,7 @@ def free_addresses(count):
     """``count`` addresses 127.0.91.x whose CLI, NETCONF and LISP ports are free."""
     found = []
     for host in random.sample(range(2, 254), 250):
-        address = "127.0.91.%d" % host
+        address = "127.0.91." + str(host)
         try:
             for kind, port in ((socket.SOCK_STREAM, 2022), (socket.SOCK_STREAM, 2830),
                                (socket.SOCK_DGRAM, 4342), (socket.SOCK_DGRAM, 4341)):
@@ -135,10 +135,11 @@ def map_cache(oper):
     """{prefix: {rloc: (priority, weight)}} of instance 0 IPv4."""
     out = {}
     for mc in af(oper).iterfind("o:map-cache", NS):
-        out[mc.findtext("o:prefix", namespaces=NS)] = {
-            r.findtext("o:address", namespaces=NS): (int(r.findtext("o:params/o:priority", namespaces=NS)),
-                                                      int(r.findtext("o:params/o:weight", namespaces=NS)))
-            for r in mc.iterfind("o:map-cache-rloc", NS)}
+        locators = {}
+        for r in mc.iterfind("o:map-cache-rloc", NS):
+            params = (int(r.findtext("o:params/o:priority", namespaces=NS)), int(r.findtext("o:params/o:weight", namespaces=NS)))
+            locators[r.findtext("o:address", namespaces=NS)] = params
+        out[mc.findtext("o:prefix", namespaces=NS)] = locators
     return out
 
 
