@@ -123,6 +123,7 @@ options:
                   hash_function:
                     description:
                     - 'HMAC used to sign Map-Registers: V(sha1) (HMAC-SHA-1-96) or V(sha2) (HMAC-SHA-256-128).'
+                    - Unset, the device signs with HMAC-SHA-1-96, as IOS-XE does.
                     type: str
                     choices:
                     - sha1

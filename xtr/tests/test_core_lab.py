@@ -148,7 +148,8 @@ def test_both_sites_register_and_get_a_signed_map_notify():
     for s in regs:
         msg = control(s)
         assert isinstance(msg, MapRegister) and msg.want_map_notify and not msg.proxy_reply
-        assert msg.alg_id == 2 and msg.key_id == 0  # HMAC-SHA-256, Key ID 0 (WIRE-NOTES)
+        # IOS-XE's default without `hash-function`: HMAC-SHA-1-96, Key ID 0 (WIRE-NOTES)
+        assert msg.alg_id == 1 and msg.key_id == 0
         assert msg.xtr_id == lab.routers[s.src[0]].xtr_id
         assert msg.records[0].authoritative and msg.records[0].ttl == 1440
         assert [(str(l.address), l.priority, l.weight, l.local) for l in msg.records[0].locators] == \
@@ -166,7 +167,7 @@ def test_both_sites_register_and_get_a_signed_map_notify():
     registered = {(r["site"], r["prefix"]): r for r in state["registrations"]}
     assert registered[("SITE1", "192.168.1.0/24")]["registered"]
     assert registered[("SITE1", "192.168.1.0/24")]["last_source"] == SITE1_RLOC
-    assert registered[("SITE2", "192.168.2.0/24")]["hash_function"] == "sha2"
+    assert registered[("SITE2", "192.168.2.0/24")]["hash_function"] == "sha1"
     for name in ("SITE1", "SITE2"):
         etr = lab[name].etr
         assert etr.map_servers[MS_RLOC].last_notify == lab.now
@@ -303,7 +304,7 @@ def test_oper_state_shape():
     assert all(s["registered"] and s["auth_failures"] == 0 for s in ms["sites"])
     reg = ms["registrations"][0]
     assert set(reg) == {"iid", "afi", "prefix", "site", "registered", "first_registered", "last_registered",
-                        "last_source", "ttl_s", "proxy_reply", "want_map_notify", "auth_failures",
+                        "last_source", "last_source_port", "ttl_s", "proxy_reply", "want_map_notify", "auth_failures",
                         "allowed_locator_mismatches", "xtr_id", "site_id", "hash_function", "locators"}
     assert reg["ttl_s"] == 86400 and reg["want_map_notify"] and reg["xtr_id"] == lab["SITE1"].xtr_id.hex()
 

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from lispxtr.core.timefmt import duration, since, until
+from lispxtr.wire import decode_control
 
 from .test_core_lab import (MS_RLOC, SITE1_HOST, SITE1_RLOC, SITE2_RLOC, Lab, ms_config, ping_story, site1_config,
                             site2_config)
@@ -82,7 +83,7 @@ Allowed EID-prefixes:
       Authentication failures:   0
       Allowed locators mismatch: 0
     ETR 127.0.2.1, last registered 00:00:32, no proxy-reply, map-notify
-                   TTL 1d00h, no merge, hash-function sha2, nonce 0x0006379D-0xC08B1F00
+                   TTL 1d00h, no merge, hash-function sha1, nonce 0x0006379D-0xC08B1F00
                    state complete, no security-capability
                    xTR-ID 0x286CF5B1-0xD36ABE0C-0x9585628D-0x91E303AC
                    site-ID unspecified
@@ -170,7 +171,7 @@ def test_map_cache_for_an_address_shows_the_covering_entry_in_detail(lab):
 def test_site_detail_and_prefix_forms(lab):
     detail = show(lab, MS_RLOC, "show lisp site detail")
     assert "    ETR 127.0.2.1:4342, last registered 00:00:32, no proxy-reply, map-notify\n" \
-           "                        TTL 1d00h, no merge, hash-function sha2, nonce 0x0006379D-0xC08B1F00\n" in detail
+           "                        TTL 1d00h, no merge, hash-function sha1, nonce 0x0006379D-0xC08B1F00\n" in detail
     assert "      127.0.1.1  yes    up          10/50   IPv4 none\n" in detail
     one = show(lab, MS_RLOC, "show lisp site 192.168.2.1")
     assert "Requested EID-prefix:" in one and "192.168.2.0/24 instance-id 0" in one and "SITE1" not in one
@@ -191,7 +192,7 @@ def test_session_service_and_summary(lab):
     assert "  Map Resolver (MR):                        enabled\n" in service
     assert "  ITR Map-Resolver(s):                      *** NOT FOUND ***\n" in service
     summary = show(lab, SITE1_RLOC, "show lisp service ipv4 summary").splitlines()
-    assert summary[10] == "default                   LISP0     1      0      3  0.0%  0.0% ITR-ETR"
+    assert summary[10] == "default                 LISP0.0     1      0      3  0.0%  0.0% ITR-ETR"
     assert summary[16] == "Total number of map-cache entries:                    3"
 
 
@@ -318,7 +319,7 @@ def test_site_name_has_the_ios15_sample_lines(shared, lab):
     real = [l for l in real[1:] if l]
     ours = site_name_skeleton(show(lab, MS_RLOC, "show lisp site name SITE2").splitlines())
     # ours has the write-up's extra lines (hash-function, xTR-ID, site-ID); every sample line is there
-    extra = {"    TTL T, no merge, hash-function sha2, nonce H-H", "    xTR-ID H-H-H-H", "    site-ID unspecified",
+    extra = {"    TTL T, no merge, hash-function sha1, nonce H-H", "    xTR-ID H-H-H-H", "    site-ID unspecified",
              "    state complete, no security-capability"}
     expected = [l.replace("no map-notify", "map-notify") for l in site_name_skeleton(real)]
     expected = [l.replace("Origin:               Configuration",
@@ -399,3 +400,169 @@ def test_more_specific_registrations_are_listed_under_their_site():
     detail = show(lab, MS_RLOC, "show lisp site 192.168.2.200")
     assert "  EID-prefix: 192.168.2.128/25 instance-id 0" in detail
     assert "    Origin:               Dynamic, more specific of 192.168.2.0/24" in detail
+
+
+def test_hash_function_is_sha1_unless_sha2_is_configured():
+    """IOS-XE signs Map-Registers with HMAC-SHA-1 unless `hash-function sha2` is configured, and
+    `show lisp site detail` names the hash of the registration received."""
+    lab = Lab(configs={MS_RLOC: ms_config(), SITE1_RLOC: site1_config(), SITE2_RLOC: site2_config(hash_function="sha2")})
+    algs = {s.src[0]: decode_control(s.data).alg_id for s in lab.sent(kind=3)}
+    assert algs == {SITE1_RLOC: 1, SITE2_RLOC: 2}  # RFC 9301 §5.6: 1 HMAC-SHA-1-96, 2 HMAC-SHA-256-128
+    assert "hash-function sha1" in show(lab, MS_RLOC, "show lisp site 192.168.1.1")
+    assert "hash-function sha2" in show(lab, MS_RLOC, "show lisp site 192.168.2.1")
+    assert "hash-function sha2" not in show(lab, MS_RLOC, "show lisp site 192.168.1.1")
+
+
+@pytest.mark.parametrize("command", ["show lisp instance-id 0 ipv6 map-cache 1.2.3.4",
+                                     "show lisp instance-id 0 ipv6 map-cache 192.168.2.0/24",
+                                     "show lisp instance-id 0 ipv4 map-cache 2001:db8::1"])
+def test_map_cache_query_in_the_wrong_family_is_refused(lab, command):
+    text = show(lab, SITE1_RLOC, command)
+    caret = command.rindex(" ") + 1
+    assert text == " " * caret + "^\n% Invalid input detected at '^' marker.\n"
+
+
+def test_service_of_an_unconfigured_family_shows_no_roles(lab):
+    v4 = show(lab, SITE1_RLOC, "show lisp service ipv4")
+    v6 = show(lab, SITE1_RLOC, "show lisp service ipv6")
+    assert "  Ingress Tunnel Router (ITR):              enabled\n" in v4
+    assert "  Egress Tunnel Router (ETR):               enabled\n" in v4
+    assert "  Ingress Tunnel Router (ITR):              disabled\n" in v6
+    assert "  Egress Tunnel Router (ETR):               disabled\n" in v6
+    assert "  ETR Map-Server(s):                        *** NOT FOUND ***\n" in v6
+
+
+def _labels(text):
+    return [l.split(":")[0].strip() for l in text.splitlines() if re.match(r"^ +\S[^:]*:( |$)", l)]
+
+
+def test_instance_service_has_the_sample_lines_in_order(shared, lab):
+    real = (shared("testdata", "iosxe") / "ShowLispInstanceIdService__1.txt").read_text()
+    ours = show(lab, SITE1_RLOC, "show lisp instance-id 0 ipv4")
+    assert _labels(ours) == [l for l in _labels(real) if l not in ("Publisher(s)", "ITR use proxy ETR RLOC(Encap IID)")]
+    assert "  Instance ID:                              0\n" in ours
+    assert "  EID table:                                default\n" in ours
+    assert "  ETR Map-Server(s):                        127.0.10.1 (00:09:32)\n" in ours  # registered since start
+    assert "    Map-cache size/limit:                   3/4294967295\n" in ours
+    assert "    Static mappings configured:             1\n" in ours
+    assert "    Multiple SMR suppression time:          3 secs\n" in ours  # itr.SMR_INTERVAL
+    assert show(lab, SITE1_RLOC, "show lisp eid-table default ipv4") == ours
+    assert "  Egress Tunnel Router (ETR):               disabled\n" in show(lab, SITE1_RLOC, "show lisp instance-id 0 ipv6")
+
+
+def test_address_family_first_forms_are_the_default_table(lab):
+    for what in ("map-cache", "database", "statistics"):
+        assert show(lab, SITE1_RLOC, "show lisp ipv4 " + what) == show(lab, SITE1_RLOC, "show lisp instance-id 0 ipv4 " + what)
+    assert show(lab, MS_RLOC, "show lisp ipv4 server") == show(lab, MS_RLOC, "show lisp instance-id 0 ipv4 server")
+    assert show(lab, SITE1_RLOC, "show lisp ipv6 map-cache").startswith("LISP IPv6 Mapping Cache for LISP 0 EID-table default")
+
+
+def _stat(text, label):
+    """The values of ``label:`` lines of a statistics output, in order."""
+    return [m.group(1) for m in re.finditer(r"^ +%s: +(\S.*)$" % re.escape(label), text, re.M)]
+
+
+def test_statistics_count_what_was_exchanged(lab):
+    ms = lab.routers[MS_RLOC]
+    text = show(lab, MS_RLOC, "show lisp instance-id 0 ipv4 statistics")
+    registers = sum(r.counters["map_register_out"] for r in (lab.routers[SITE1_RLOC], lab.routers[SITE2_RLOC]))
+    assert registers > 0
+    assert _stat(text, "Map-Register records in/out") == ["%d/0" % registers]
+    assert _stat(text, "Map-Notify records in/out") == ["0/%d" % ms.counters["map_notify_out"]]
+    assert _stat(text, "Map-Registers in (5 sec/1 min/5 min)") == ["0/2/2"]  # both sites re-registered 32 s ago
+    assert text.startswith("LISP EID Statistics for instance ID 0 - last cleared: never\n")
+    # a space after every label, the longest too (Genie's parser needs it)
+    assert all(re.search(r"\S: +\S", l) for l in text.splitlines() if l.startswith("  ") and ":" in l)
+    xtr = show(lab, SITE1_RLOC, "show lisp instance-id 0 ipv4 statistics")
+    assert _stat(xtr, "Map-Register records in/out") == ["0/%d" % lab.routers[SITE1_RLOC].counters["map_register_out"]]
+    assert _stat(xtr, "Number of EID-prefixes in map-cache") == ["3"]
+    assert _stat(xtr, "Number of negative entries in map-cache") == ["2"]
+    assert _stat(xtr, "Total number of RLOCs in map-cache") == ["1"]
+
+
+def test_sessions_count_their_users_and_the_register_round_trip():
+    lab = Lab()
+    lab.advance(1)
+    site1 = lab.routers[SITE1_RLOC]
+    peer = site1.etr.map_servers[MS_RLOC]
+    peer.last_sent, peer.last_notify = lab.now - 0.25, lab.now - 0.2  # a Map-Notify 50 ms after its Map-Register
+    row = show(lab, SITE1_RLOC, "show lisp session").splitlines()[2].split()
+    assert row[0] == "127.0.10.1:4342" and row[4:] == ["1", "50"]  # one EID-prefix registered over it
+    rows = {l.split()[0]: l.split()[4:] for l in show(lab, MS_RLOC, "show lisp session").splitlines()[2:]}
+    assert rows == {"127.0.1.1:4342": ["1", "0"], "127.0.2.1:4342": ["1", "0"]}
+
+
+def test_registration_source_port_is_the_one_registered_from():
+    from lispxtr.core import Send  # pylint: disable=import-outside-toplevel  # only this test sends by hand
+    from lispxtr.mgmt.oper import oper_xml  # pylint: disable=import-outside-toplevel  # the NETCONF view
+
+    lab = Lab()
+    lab.drop_filter = lambda s: s.src[0] == SITE1_RLOC and s.data[0] >> 4 == 3
+    lab.advance(61)  # SITE1's refresh is lost on the way ...
+    lab.drop_filter = None
+    register = [s for s in lab.lost if s.src[0] == SITE1_RLOC][-1]
+    lab.deliver([Send(register.data, (SITE1_RLOC, 61000), register.dst)])  # ... and arrives from port 61000
+    assert "127.0.1.1:61000" in show(lab, MS_RLOC, "show lisp site")
+    xml = oper_xml(lab.routers[MS_RLOC].oper_state(lab.now), MS_RLOC)
+    ns = {"o": "http://cisco.com/ns/yang/Cisco-IOS-XE-lisp-oper"}
+    ports = {r.findtext("o:prefix", namespaces=ns): r.findtext("o:last-registration-source-port", namespaces=ns)
+             for r in xml.iterfind(".//o:ms-registrations", ns)}
+    assert ports == {"192.168.1.0/24": "61000", "192.168.2.0/24": "4342"}
+    assert [e.text for e in xml.iterfind(".//o:ms-registrations/o:etr-registrations/o:source-port", ns)] == ["61000", "4342"]
+
+
+def test_database_locators_of_other_xtrs_are_not_ours():
+    from lispxtr.config.model import LocatorEntry  # pylint: disable=import-outside-toplevel  # this test only
+
+    cfg = site1_config()
+    cfg.lisp.locator_sets["RLOCS"].locators.append(LocatorEntry(address="127.0.1.2", priority=10, weight=50))
+    lab = Lab(configs={MS_RLOC: ms_config(), SITE1_RLOC: cfg, SITE2_RLOC: site2_config()})
+    text = show(lab, SITE1_RLOC, "show lisp instance-id 0 ipv4 database")
+    assert "  127.0.1.1   10/50   cfg-addr   site-self, reachable\n" in text
+    assert "  127.0.1.2   10/50   cfg-addr   site-other, report-reachable\n" in text
+    locs = lab.routers[SITE1_RLOC].oper_state(lab.now)["database"][0]["locators"]
+    assert [(l["address"], l["local"]) for l in locs] == [("127.0.1.1", True), ("127.0.1.2", False)]
+
+
+def test_use_petr_rlocs_on_one_line_as_ios_xe():
+    lab = Lab(configs={MS_RLOC: ms_config(), SITE1_RLOC: site1_config(petr={"127.0.9.1": None, "127.0.9.2": None}),
+                       SITE2_RLOC: site2_config()})
+    text = show(lab, SITE1_RLOC, "show lisp service ipv4")
+    assert "  ITR use proxy ETR RLOC(Encap IID):        127.0.9.1, 127.0.9.2\n" in text
+
+
+def test_server_forms_filter_the_site_detail(lab):
+    by_name = show(lab, MS_RLOC, "show lisp instance-id 0 ipv4 server name SITE1")
+    assert "Site name: SITE1" in by_name and "SITE2" not in by_name
+    by_etr = show(lab, MS_RLOC, "show lisp instance-id 0 ipv4 server etr-address 127.0.2.1")
+    assert "EID-prefix: 192.168.2.0/24 instance-id 0" in by_etr and "192.168.1.0/24" not in by_etr
+    assert "Site name" not in show(lab, MS_RLOC, "show lisp instance-id 0 ipv4 server etr-address 127.0.9.9")
+    by_eid = show(lab, MS_RLOC, "show lisp instance-id 0 ipv4 server 192.168.1.7")
+    assert "Requested EID-prefix:" in by_eid and "192.168.1.0/24 instance-id 0" in by_eid
+    detail = show(lab, MS_RLOC, "show lisp instance-id 0 ipv4 server detail")
+    assert detail == show(lab, MS_RLOC, "show lisp site detail")
+    assert "Site name" not in show(lab, MS_RLOC, "show lisp instance-id 0 ipv6 server detail")
+    assert show(lab, MS_RLOC, "show lisp instance-id 0 ipv6 server 192.168.1.7").endswith("% Invalid input detected at '^' marker.\n")
+
+
+def test_database_of_one_prefix_and_site_scopes(lab):
+    one = show(lab, SITE1_RLOC, "show lisp instance-id 0 ipv4 database 192.168.1.9")
+    assert one == show(lab, SITE1_RLOC, "show lisp instance-id 0 ipv4 database")  # the one entry covers it
+    none = show(lab, SITE1_RLOC, "show lisp instance-id 0 ipv4 database 10.0.0.1").splitlines()
+    assert none[1] == "Entries total 1, no-route 0, inactive 0, do-not-register 0" and none[2:] == [""]
+    assert show(lab, MS_RLOC, "show lisp site eid-table default") == show(lab, MS_RLOC, "show lisp site")
+    assert show(lab, MS_RLOC, "show lisp site summary instance-id 0") == show(lab, MS_RLOC, "show lisp site summary")
+    empty = show(lab, MS_RLOC, "show lisp site summary instance-id 7").splitlines()
+    assert empty[2].split() == ["SITE1"] + ["0"] * 9
+    assert show(lab, MS_RLOC, "show lisp site eid-table vrf NONE") == "% EID table vrf NONE is not configured.\n"
+
+
+def test_session_established_and_one_peer(lab):
+    full = show(lab, MS_RLOC, "show lisp session").splitlines()
+    assert show(lab, MS_RLOC, "show lisp session established").splitlines() == full
+    one = show(lab, MS_RLOC, "show lisp session 127.0.2.1").splitlines()
+    assert one[:2] == full[:2] and [l.split()[0] for l in one[2:]] == ["127.0.2.1:4342"]
+
+
+def test_unknown_eid_table_is_named(lab):
+    assert show(lab, SITE1_RLOC, "show lisp eid-table vrf NONE ipv4 map-cache") == "% EID table vrf NONE is not configured.\n"

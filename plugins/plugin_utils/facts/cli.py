@@ -65,6 +65,8 @@ def classify(command):
         return "config", context
     if not re.match(r"^show (?:ip |ipv6 )?lisp\b", cmd):
         return None, {}
+    if re.match(r"^show lisp(?: all)?$", cmd):  # the router-wide summary
+        return "services", context
     if " map-cache" in cmd:
         return "map_cache", context
     if cmd.endswith(" database") or " database " in cmd:
@@ -115,6 +117,10 @@ def _entry_detail(entry, line):
     elif stripped.startswith("State: "):
         if entry["state"] is None:
             entry["state"] = stripped[7:].split(",")[0].strip() or None
+        # 'State: complete, last modified: 00:34:10, map-source: 11.1.2.2': who gave the mapping
+        source = stripped.partition(", map-source: ")[2].strip()
+        if source:
+            entry["map_source"] = nz.norm_address(source) if ":" in source else source
 
 
 class _MapCacheRead:
@@ -170,6 +176,7 @@ def _map_cache_lines(read, lines):
                         "expires": expires,
                         "via": parts[3][4:].strip().replace(" ", "-") or None,
                         "state": (parts[4].split(",", 1)[0].strip() or None) if len(parts) > 4 else None,
+                        "map_source": None,
                         "locators": locators,
                     }
                     append(entry)
@@ -194,6 +201,8 @@ def _map_cache_lines(read, lines):
                 _entry_detail(entry, line)
                 continue
         fields = line.split()
+        if len(fields) >= 5 and fields[2][-1] == ",":  # a state with a qualifier: 'up, self'
+            fields[2:4] = [fields[2] + " " + fields[3]]
         if len(fields) >= 4:
             pri, sep, wgt = fields[3].partition("/")
             if sep and pri.isdigit() and wgt.isdigit():
@@ -226,7 +235,7 @@ _MC_ENTRY = re.compile(
     r" via ([a-z-]++(?: [a-z-]++)*+)(?:, ([a-z-]++))?[ \r]*+\n"
     r"(?:  Negative cache entry, action: ([a-z-]++)[ \r]*+\n"
     r"|  L[^\n]*+\n"
-    r"(?:  ([0-9][!-~]*+) ++([!-~]++) ++([!-~]++) ++([!-~]++)(?=[ \r\n])[^\n]*+\n((?:  [0-9][^\n]*+\n)*+))?)?",
+    r"(?:  ([0-9][!-~]*+) ++([!-~]++) ++([a-z-]++, [a-z-]++|[!-~]++) ++([!-~]++)(?=[ \r\n])[^\n]*+\n((?:  [0-9][^\n]*+\n)*+))?)?",
     re.MULTILINE)
 _MC_STEP = 12  # _MC_ENTRY.split(): the text before the first block, then per block 11 groups and the text after it
 _PRI_WGT = {}  # 'Pri/Wgt' column text -> (priority, weight), or None when it is not one
@@ -250,6 +259,8 @@ def _locator_rows(rows):
     locators = []
     for row in rows:
         fields = row.split()
+        if len(fields) >= 5 and fields[2][-1] == ",":  # a state with a qualifier: 'up, self'
+            fields[2:4] = [fields[2] + " " + fields[3]]
         if len(fields) >= 4:
             locator = _locator(fields[0], fields[1], fields[2], fields[3])
             if locator is not None:
@@ -282,7 +293,7 @@ def _map_cache_blocks(read, parts, start, stop):
     afi = read.afi
     # every entry starts as a copy of this one (a dict copy is cheaper than a ten-key literal)
     template = {"instance_id": read.iid, "afi": afi, "prefix": None, "negative": False, "action": None,
-                "uptime": None, "expires": None, "via": None, "state": None, "locators": None}
+                "uptime": None, "expires": None, "via": None, "state": None, "map_source": None, "locators": None}
     append = read.entries.append
     entry = None
     blocks = iter(parts[step * start + 1:step * stop + 1])
@@ -504,6 +515,7 @@ _DETAIL_FIELDS = {
     "State:": "state",
     "Authentication failures:": "auth_failures",
     "Allowed locators mismatch:": "locator_mismatches",
+    "Origin:": "origin",
 }
 
 
@@ -553,7 +565,7 @@ def read_site_detail(text):
             match = _EID_PREFIX.match(stripped)
             eid = {"prefix": match.group(1), "iid": match.group(2), "first_registered": None,
                    "last_registered": None, "ttl": None, "state": None, "auth_failures": None,
-                   "locator_mismatches": None, "etrs": []}
+                   "locator_mismatches": None, "origin": None, "etrs": []}
             site["eids"].append(eid)
             etr = None
             in_locators = False
@@ -639,6 +651,17 @@ def read_service_detail(text):
     return values
 
 
+def read_router(text):
+    """``show lisp`` -> {label: [values]} as ``read_service_detail`` (``Capability:`` and its
+    continuation lines, one capability a line), plus ``TCP path mtu discovery``: [ON|OFF]."""
+    values = read_service_detail(text)
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("TCP path mtu discovery "):
+            values["TCP path mtu discovery"] = [stripped[23:].strip()]
+    return values
+
+
 def read_service_summary(text):
     """``show lisp service ipv4|ipv6 summary`` -> rows ``{vrf, interface, db_size, db_no_route,
     cache_size, incomplete, idle, role}``."""
@@ -699,6 +722,10 @@ class FactsBuilder:
         for row in summary:
             self.sites.add_summary(row)
 
+    def add_router(self, raw):
+        self.seen.add("services")
+        self.services.add_router(raw)
+
     def add_services(self, afi, detail=None, summary_rows=()):
         self.seen.add("services")
         if detail:
@@ -751,7 +778,9 @@ def feed(builder, family, context, text, cmd="", fast=True):
             builder.add_sites(table=site_table_rows(text), details=read_site_detail(text))
     elif family == "services":
         afi = service_afi(context)
-        if cmd.endswith(" summary"):
+        if cmd in ("show lisp", "show lisp all"):
+            builder.add_router(read_router(text))
+        elif cmd.endswith(" summary"):
             builder.add_services(afi, summary_rows=read_service_summary(text))
         else:
             builder.add_services(afi, detail=read_service_detail(text))

@@ -174,8 +174,16 @@ def build_map_cache(raw):
         "expires": duration(raw.get("expires")),
         "via": via,
         "state": state,
+        "map_source": _map_source(raw.get("map_source")),
         "locators": locators,
     }
+
+
+def _map_source(text):
+    text = (text or "").strip()
+    if not text:
+        return None
+    return norm_address(text) if ":" in text else text
 
 
 # --------------------------------------------------------------------------- database
@@ -268,6 +276,8 @@ def _empty_record(iid, prefix):
         "state": None,
         "authentication_failures": None,
         "allowed_locator_mismatches": None,
+        "origin": None,
+        "more_specific_of": None,
         "etrs": [],
     }
 
@@ -396,6 +406,11 @@ class SiteBuilder:
             fill(record, "ttl", duration(eid.get("ttl")))
             fill(record, "authentication_failures", to_int(eid.get("auth_failures")))
             fill(record, "allowed_locator_mismatches", to_int(eid.get("locator_mismatches")))
+            origin = (eid.get("origin") or "").strip() or None
+            fill(record, "origin", origin)
+            # 'Dynamic, more specific of 192.168.1.0/24': registered under an accept-more-specifics record
+            if origin and "more specific of " in origin:
+                fill(record, "more_specific_of", norm_prefix(origin.rsplit("more specific of ", 1)[1].strip()))
             latest = None
             if etrs:
                 timed = [e for e in etrs if e["last_registered"] is not None]
@@ -480,8 +495,30 @@ def _addresses(values):
 
 def empty_service():
     service = {key: None for key, _label in _ROLE_FLAGS}
-    service.update({"map_resolvers": [], "map_servers": [], "instances": []})
+    service.update({"map_resolvers": [], "map_servers": [], "proxy_itr_rlocs": [], "use_petr": [], "instances": []})
     return service
+
+
+def _proxy_itr_rlocs(values):
+    """'enabled RLOCs: 11.11.11.11, 2001:db8::1' -> the addresses ([] when disabled)."""
+    text = values[0] if values else ""
+    if "RLOCs:" not in text:
+        return []
+    return [norm_address(a.strip()) for a in text.split("RLOCs:", 1)[1].split(",") if a.strip()]
+
+
+def _use_petr(values):
+    """'1.1.1.1 (self), 66.66.66.66 (4100)' (one line, or continuation lines) -> [{address, self,
+    encap_iid}]: '(self)' marks this router as the proxy ETR, '(N)' the instance it encapsulates in."""
+    out = []
+    for item in ",".join(values or ()).split(","):
+        words = item.split()
+        if not words or words[0].startswith("***"):
+            continue
+        note = words[1].strip("()") if len(words) > 1 else ""
+        out.append({"address": norm_address(words[0]), "self": note == "self",
+                    "encap_iid": int(note) if note.isdigit() else None})
+    return out
 
 
 class ServiceBuilder:
@@ -535,6 +572,32 @@ class ServiceBuilder:
         for addr in servers:
             if addr not in service["map_servers"]:
                 service["map_servers"].append(addr)
+        for addr in _proxy_itr_rlocs(raw.get("Proxy-ITR Router (PITR)")):
+            if addr not in service["proxy_itr_rlocs"]:
+                service["proxy_itr_rlocs"].append(addr)
+        for petr in _use_petr(raw.get("ITR use proxy ETR RLOC(Encap IID)")):
+            if petr not in service["use_petr"]:
+                service["use_petr"].append(petr)
+
+    def add_router(self, raw):
+        """``show lisp``: raw = {label: [values...]} -> ``services["router"]``."""
+
+        def one(label):
+            values = raw.get(label) or [None]
+            return values[0]
+
+        default_set = one("Locator default-set")
+        tcp = (one("TCP path mtu discovery") or "").upper()
+        self.services["router"] = {
+            "router_lisp_id": to_int(one("Router-lisp ID")),
+            "domain_id": to_int(one("Domain ID")),
+            "multihoming_id": to_int(one("Multihoming ID")),
+            "locator_table": one("Locator table"),
+            "locator_default_set": None if default_set in (None, "N/A") else default_set,
+            "eid_instance_count": to_int(one("EID instance count")),
+            "capabilities": [c.strip() for c in raw.get("Capability") or () if c.strip()],
+            "tcp_path_mtu_discovery": {"ON": True, "OFF": False}.get(tcp),
+        }
 
     def add_summary_row(self, afi, raw):
         service = self._afi(afi)

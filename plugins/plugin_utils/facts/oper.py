@@ -166,6 +166,7 @@ def _map_cache(el, iid, afi_hint, now):
         "expires": expires,
         "via": via,
         "state": state,
+        "map_source": None,  # not in the operational model
         "locators": locators,
     }
 
@@ -242,6 +243,8 @@ def _registration(el, iid, now, sites):
         "state": "complete" if registered else None,
         "authentication_failures": _int(el, "authentication-error"),
         "allowed_locator_mismatches": _int(el, "rloc-mismatch-error"),
+        "origin": None,  # not in the operational model
+        "more_specific_of": None,
         "etrs": etrs,
     })
 

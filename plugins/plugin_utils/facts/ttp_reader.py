@@ -37,6 +37,7 @@ TEMPLATES = {
     "site_summary": "ios_show_lisp_site_summary.ttp",
     "service": "ios_show_lisp_service_ipv4.ttp",
     "service_summary": "ios_show_lisp_service_ipv4_summary.ttp",
+    "router": "ios_show_lisp.ttp",
 }
 
 
@@ -79,10 +80,16 @@ def _map_cache(text, context):
                 "iid": table.get("iid", context.get("iid")), "afi": table.get("afi", context.get("afi")),
                 "prefix": entry.get("prefix"), "uptime": entry.get("uptime"), "expires": entry.get("expires"),
                 "via": entry.get("via"), "negative_action": entry.get("negative_action"),
-                "action": entry.get("action"), "state": entry.get("state"),
-                "locators": [{k: loc.get(k) for k in ("address", "uptime", "state", "priority", "weight")}
-                             for loc in as_list(entry.get("locators"))],
+                "action": entry.get("action"), "state": entry.get("state"), "map_source": entry.get("map_source"),
+                "locators": [_map_cache_locator(loc) for loc in as_list(entry.get("locators"))],
             })
+    return out
+
+
+def _map_cache_locator(loc):
+    out = {k: loc.get(k) for k in ("address", "uptime", "state", "priority", "weight")}
+    if loc.get("qualifier"):  # 'up, self'
+        out["state"] = "%s %s" % (out["state"], loc["qualifier"])
     return out
 
 
@@ -146,7 +153,7 @@ def _site_details(text):
                                  for loc in as_list(etr.get("locators"))],
                 })
             eids.append({k: eid.get(k) for k in ("prefix", "iid", "first_registered", "last_registered", "ttl",
-                                                 "state", "auth_failures", "locator_mismatches")})
+                                                 "state", "auth_failures", "locator_mismatches", "origin")})
             eids[-1]["etrs"] = etrs
         out.append({"name": site.get("name"), "description": site.get("description"), "replays": site.get("replays"),
                     "refreshes": site.get("refreshes"), "eids": eids})
@@ -167,7 +174,7 @@ _SERVICE_LABELS = {
     "iid": "Instance ID", "eid_table": "EID table",
     "itr": "Ingress Tunnel Router (ITR)", "etr": "Egress Tunnel Router (ETR)",
     "pitr": "Proxy-ITR Router (PITR)", "petr": "Proxy-ETR Router (PETR)",
-    "ms": "Map Server (MS)", "mr": "Map Resolver (MR)",
+    "ms": "Map Server (MS)", "mr": "Map Resolver (MR)", "use_petr": "ITR use proxy ETR RLOC(Encap IID)",
 }
 
 
@@ -182,6 +189,26 @@ def _service_detail(text):
         for item in result.get(group, []):
             if item.get("addresses"):
                 values.setdefault(label, []).extend(item["addresses"].split(","))
+    return values
+
+
+_ROUTER_LABELS = {
+    "router_lisp_id": "Router-lisp ID", "domain_id": "Domain ID", "multihoming_id": "Multihoming ID",
+    "locator_table": "Locator table", "locator_default_set": "Locator default-set",
+    "eid_instance_count": "EID instance count", "tcp_pmtud": "TCP path mtu discovery",
+}
+
+
+def _router(text):
+    result = run_template("router", text)
+    values = {}
+    for item in result.get("router", []):
+        for key, label in _ROUTER_LABELS.items():
+            if item.get(key) is not None:
+                values.setdefault(label, []).append(item[key])
+    for item in result.get("capabilities", []):
+        if item.get("names"):
+            values.setdefault("Capability", []).extend(item["names"].split(";"))
     return values
 
 
@@ -205,7 +232,9 @@ def feed(builder, family, context, text, cmd=""):
             builder.add_sites(rows=_site_rows(text), details=_site_details(text))
     elif family == "services":
         afi = cli.service_afi(context)
-        if cmd.endswith(" summary"):
+        if cmd in ("show lisp", "show lisp all"):
+            builder.add_router(_router(text))
+        elif cmd.endswith(" summary"):
             builder.add_services(afi, summary_rows=_service_summary(text))
         else:
             builder.add_services(afi, detail=_service_detail(text))

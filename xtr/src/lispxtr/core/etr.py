@@ -43,11 +43,12 @@ class DatabaseMapping:
 
 @dataclass
 class MapServerPeer:
-    """``etr map-server ADDR key K [hash-function sha1]`` and the registration state with it."""
+    """``etr map-server ADDR key K [hash-function sha1|sha2]`` and the registration state with it."""
 
     address: str
     key: str
-    hash_function: str = "sha2"  # "sha1" or "sha2" (HMAC-SHA-256, RFC 9301's MUST)
+    # "sha1" (HMAC-SHA-1-96, IOS-XE's default) or "sha2" (HMAC-SHA-256-128, RFC 9301 §5.6's MUST, when configured)
+    hash_function: str = "sha1"
     proxy_reply: bool = False
     last_sent: float | None = None
     next_at: float | None = None

@@ -31,7 +31,7 @@ def oper_state(router, now: float) -> dict:
             database.append({
                 "iid": p.iid, "afi": p.afi, "prefix": prefix_text(p), "locator_set": dm.locator_set,
                 "created": dm.created,
-                "locators": [{"address": a, "priority": pri, "weight": wgt, "state": "up", "local": True}
+                "locators": [{"address": a, "priority": pri, "weight": wgt, "state": "up", "local": a == router.rloc}
                              for a, pri, wgt in dm.locators],
                 "map_servers": [dict(s) for s in servers]})
     out["database"] = database
@@ -54,6 +54,7 @@ def oper_state(router, now: float) -> dict:
                     "first_registered": reg.first_registered if reg is not None else None,
                     "last_registered": latest.last_registered if latest else gone[0] if gone else None,
                     "last_source": latest.source[0] if latest else gone[1][0] if gone else None,
+                    "last_source_port": latest.source[1] if latest else gone[1][1] if gone else None,
                     "ttl_s": latest.ttl_min * 60 if latest else None,
                     "proxy_reply": any(e.proxy_reply for e in etrs),
                     "want_map_notify": any(e.want_map_notify for e in etrs),

@@ -222,7 +222,8 @@ class Router:
                 if not key:  # no usable key (none, or a type 6 we cannot decrypt): cannot register
                     self.counters.bump("config_map_server_without_key")
                     continue
-                servers.append(MapServerPeer(addr, key or "", "sha1" if ref.hash_function == "sha1" else "sha2",
+                # IOS-XE signs with HMAC-SHA-1 unless `hash-function sha2` is configured
+                servers.append(MapServerPeer(addr, key or "", "sha2" if ref.hash_function == "sha2" else "sha1",
                                              bool(ref.proxy_reply)))
             out += self.etr.configure(database, servers, now)
         else:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 
 from . import pipe as pipe_filter
+from .etr import RECORD_TTL
+from .itr import SMR_INTERVAL
 from .map_cache import ACTION_NATIVE, ACTION_SEND_MAP_REQUEST
 from .prefix import EidPrefix, MAX_LEN, addr_to_int, parse_prefix, prefix_text
 from .timefmt import duration, since, until
@@ -159,11 +161,26 @@ def _afi(t: _Tokens) -> str:
     return t.keyword(("ipv4", "ipv6"))
 
 
+def _target(t: _Tokens, afi: str) -> str | None:
+    """The optional ``A.B.C.D[/L]`` / ``X:X::X[/L]`` of a map-cache look-up; an address of the other
+    family is refused at its position, as IOS-XE's parser does (ipv6 takes no IPv4 address)."""
+    if t.done():
+        return None
+    word = t.peek()
+    try:
+        family = addr_to_int(word.split("/", 1)[0])[0]
+    except ValueError:
+        family = None
+    if family is not None and family != afi:
+        raise t.invalid()
+    return t.value()
+
+
 def _show_lisp(router, t: _Tokens, now: float) -> str:
     banner = ""
     if t.keyword(("all",), required=False) == "all":
         banner = "%s\nOutput for router lisp 0\n%s\n" % (BANNER, BANNER)
-    kw = t.keyword(("site", "session", "service", "instance-id", "eid-table", "vrf"), required=False)
+    kw = t.keyword(("site", "session", "service", "instance-id", "eid-table", "vrf", "ipv4", "ipv6"), required=False)
     if kw is None:
         t.end()
         return banner + show_lisp(router, now)
@@ -171,8 +188,12 @@ def _show_lisp(router, t: _Tokens, now: float) -> str:
         t.value()
         kw = t.keyword(("session",))
     if kw == "session":
+        which = t.keyword(("established", "all"), required=False)
+        peer = None
+        if which is None and not t.done():
+            peer = t.value()  # show lisp session RLOC
         t.end()
-        return banner + sessions(router, now)
+        return banner + sessions(router, now, established=which == "established", peer=peer)
     if kw == "site":
         return banner + _site(router, t, now)
     if kw == "service":
@@ -182,31 +203,56 @@ def _show_lisp(router, t: _Tokens, now: float) -> str:
             return banner + service_summary(router, afi, now)
         t.end()
         return banner + service(router, afi, now)
-    if kw == "instance-id":
-        iid = _int(t)
-    else:  # eid-table default | vrf NAME
-        table = t.keyword(("default", "vrf"))
-        name = "default" if table == "default" else "vrf " + t.value()
-        matches = [i for i, n in router.eid_tables.items() if n == name]
-        if not matches:
-            raise _CliError("% EID table %s is not configured.\n" % name)
-        iid = matches[0]
-    afi = _afi(t)
-    what = t.keyword(("map-cache", "database", "server"))
+    if kw in ("ipv4", "ipv6"):  # show lisp ipv4 ...: the default EID table
+        afi = kw
+        iid = min((i for i, n in router.eid_tables.items() if n == "default"), default=0)
+    else:
+        if kw == "instance-id":
+            iid = _int(t)
+        else:  # eid-table default | vrf NAME
+            table = t.keyword(("default", "vrf"))
+            name = "default" if table == "default" else "vrf " + t.value()
+            matches = [i for i, n in router.eid_tables.items() if n == name]
+            if not matches:
+                raise _CliError("%% EID table %s is not configured.\n" % name)
+            iid = matches[0]
+        afi = _afi(t)
+    what = t.keyword(("map-cache", "database", "server", "statistics"), required=False)
+    if what is None:
+        t.end()
+        return banner + service(router, afi, now, iid=iid)
+    if what == "statistics":
+        t.end()
+        return banner + statistics(router, iid, afi, now)
     if what == "map-cache":
-        target = None if t.done() else t.value()
+        target = _target(t, afi)
         t.end()
         return banner + map_cache(router, iid, afi, target, now)
     if what == "database":
+        target = _target(t, afi)
         t.end()
-        return banner + database(router, iid, afi, now)
+        return banner + database(router, iid, afi, now, target)
+    # server: the Map-Server's registrations of this EID table
+    sub = t.keyword(("detail", "name", "etr-address"), required=False)
+    if sub is None and not t.done():
+        target = _target(t, afi)
+        t.end()
+        return banner + site_detail(router, now, target=target, iid=iid)
+    if sub is not None:
+        value = t.value() if sub != "detail" else None
+        t.end()
+        return banner + site_detail(router, now, name=value if sub == "name" else None, scope=(iid, afi),
+                                    etr=value if sub == "etr-address" else None)
     t.end()
     return banner + site_table(router, now, iid=iid, afi=afi)
 
 
 def _site(router, t: _Tokens, now: float) -> str:
-    kw = t.keyword(("name", "detail", "summary", "instance-id"), required=False)
-    if kw is None and not t.done():
+    kw = t.keyword(("name", "detail", "summary", "instance-id", "eid-table"), required=False)
+    if kw == "eid-table":
+        t.i -= 1  # _site_scope reads it again
+        kw = None
+    elif kw is None and not t.done():
         target = t.value()
         iid = 0
         if t.keyword(("instance-id",), required=False):
@@ -224,13 +270,31 @@ def _site(router, t: _Tokens, now: float) -> str:
         t.end()
         return site_detail(router, now)
     if kw == "summary":
+        iid = _site_scope(router, t)
         t.end()
-        return site_summary(router, now)
+        return site_summary(router, now, iid=iid)
     if kw == "instance-id":
         iid = _int(t)
         t.end()
         return site_table(router, now, iid=iid)
-    return site_table(router, now)
+    iid = _site_scope(router, t)
+    t.end()
+    return site_table(router, now, iid=iid)
+
+
+def _site_scope(router, t: _Tokens) -> int | None:
+    """``[instance-id N | eid-table default | eid-table vrf NAME]`` after ``show lisp site [summary]``."""
+    kw = t.keyword(("instance-id", "eid-table"), required=False)
+    if kw is None:
+        return None
+    if kw == "instance-id":
+        return _int(t)
+    table = t.keyword(("default", "vrf"))
+    name = "default" if table == "default" else "vrf " + t.value()
+    matches = [i for i, n in router.eid_tables.items() if n == name]
+    if not matches:
+        raise _CliError("%% EID table %s is not configured.\n" % name)
+    return matches[0]
 
 
 # -- map-cache -------------------------------------------------------------------------------
@@ -337,7 +401,9 @@ def _entry_detail(router, e, now: float) -> list[str]:
     for row, l in zip(rows, e.locators):
         lines.append(row)
         lines.append("    Last up-down state change:         %s, state change count: %d" % (since(now, l.since), l.state_changes))
-        lines.append("    Last route reachability change:    %s, state change count: 1" % since(now, l.since))
+        # no RIB here: the route to the RLOC is there from the Map-Reply on; a later Map-Reply replaces
+        # the entry, so an installed locator's priority and weight never change
+        lines.append("    Last route reachability change:    %s, state change count: 1" % since(now, e.created))
         lines.append("    Last priority / weight change:     never/never")
         lines.append("    RLOC-probing loc-status algorithm:")
         rtt = "" if l.probe_rtt is None else " (rtt %dms)" % round(l.probe_rtt * 1000)
@@ -353,13 +419,14 @@ def _db_entries(router, iid: int, afi: str):
     return [router.etr.database[p] for p in sorted(router.etr.database) if p.iid == iid and p.afi == afi]
 
 
-def _db_locator_rows(dm) -> list[str]:
+def _db_locator_rows(router, dm) -> list[str]:
     width = max(max((len(a) for a, _p, _w in dm.locators), default=7) + 2, 10)
     rows = ["  %sPri/Wgt  Source     State" % "Locator".ljust(width)]
     sources = dm.sources or ("cfg-addr",) * len(dm.locators)
     for (a, pri, wgt), src in zip(dm.locators, sources):
-        rows.append("  %s%s%s%s" % (a.ljust(width), ("%3d/%d" % (pri, wgt)).ljust(9), src.ljust(11),
-                                    "site-self, reachable"))
+        # our own RLOC is reachable; another xTR's locator of the site is registered as reachable
+        state = "site-self, reachable" if a == router.rloc else "site-other, report-reachable"
+        rows.append("  %s%s%s%s" % (a.ljust(width), ("%3d/%d" % (pri, wgt)).ljust(9), src.ljust(11), state))
     return rows
 
 
@@ -367,19 +434,30 @@ def _lsb(dm) -> str:
     return "0x%X" % ((1 << len(dm.locators)) - 1) if dm.locators else "0x0"
 
 
-def database(router, iid: int, afi: str, now: float) -> str:
-    """``show lisp instance-id N ipv4 database`` (IOS-XE 17 layout)."""
+def database(router, iid: int, afi: str, now: float, target: str | None = None) -> str:
+    """``show lisp instance-id N ipv4 database [PREFIX|ADDRESS]`` (IOS-XE 17 layout)."""
     entries = _db_entries(router, iid, afi)
+    if target is not None:
+        try:
+            want = parse_prefix(target, iid)
+            if "/" not in target:
+                want = EidPrefix(iid, want.afi, want.addr, MAX_LEN[want.afi])
+        except ValueError:
+            raise _CliError("%% Invalid address: %s\n" % target) from None
+        covering = [dm for dm in entries if dm.prefix.covers(want)]
+        shown = sorted(covering, key=lambda dm: -dm.prefix.plen)[:1]
+    else:
+        shown = entries
     lsb = max((len(dm.locators) for dm in entries), default=0)
     lines = ["LISP ETR %s Mapping Database for LISP 0 EID-table %s (IID %d), LSBs: 0x%X" % (
         "IPv4" if afi == "ipv4" else "IPv6", _table_name(router, iid), iid, (1 << lsb) - 1),
         "Entries total %d, no-route 0, inactive 0, do-not-register 0" % len(entries), ""]
-    for dm in entries:
+    for dm in shown:
         lines.append("%s, locator-set %s" % (prefix_text(dm.prefix), dm.locator_set))
         lines.append("  Uptime: %s, Last-change: %s" % (since(now, dm.created), since(now, dm.changed)))
         lines.append("  Domain-ID: local")
         lines.append("  Service-Insertion: N/A")
-        lines += _db_locator_rows(dm)
+        lines += _db_locator_rows(router, dm)
     return _join(lines)
 
 
@@ -391,7 +469,7 @@ def database_oldstyle(router, iid: int, now: float) -> str:
         _table_name(router, iid), iid, (1 << lsb) - 1, len(entries)), ""]
     for dm in entries:
         lines.append("%s, locator-set %s" % (prefix_text(dm.prefix), dm.locator_set))
-        lines += _db_locator_rows(dm)
+        lines += _db_locator_rows(router, dm)
     return _join(lines)
 
 
@@ -528,8 +606,11 @@ def site_name(router, name: str, now: float) -> str:
     return _join(lines)
 
 
-def site_detail(router, now: float, name: str | None = None, target: str | None = None, iid: int = 0) -> str:
-    """``show lisp site detail`` / ``show lisp site PREFIX [instance-id N]`` (IOS-XE 17 layout)."""
+def site_detail(router, now: float, name: str | None = None, target: str | None = None, iid: int = 0,
+                scope: tuple | None = None, etr: str | None = None) -> str:
+    """``show lisp site detail`` / ``show lisp site PREFIX [instance-id N]`` and ``show lisp
+    instance-id N ipv4 server detail|name X|etr-address A|PREFIX`` (IOS-XE 17 layout); ``scope`` is
+    (instance, family) of the ``server`` forms, ``etr`` keeps the prefixes that ETR registered."""
     ms = router.map_server
     lines = ["LISP Site Registration Information", ""]
     want = None
@@ -544,7 +625,13 @@ def site_detail(router, now: float, name: str | None = None, target: str | None 
     for site in (ms.sites.values() if ms is not None else ()):
         if name is not None and site.name != name:
             continue
-        rows = list(_site_rows(site, None, None))
+        rows = list(_site_rows(site, *(scope or (None, None))))
+        if etr is not None:
+            rows = [r for r in rows if r[1] is not None and any(e.source[0] == etr for e in r[1].etrs.values())]
+            if not rows:
+                continue
+        if scope is not None and not rows:
+            continue
         if want is not None:
             covering = [r for r in rows if EidPrefix(r[0].iid, r[0].afi, r[0].addr, r[0].plen).covers(want)]
             rows = sorted(covering, key=lambda r: -r[0].plen)[:1]
@@ -571,8 +658,8 @@ def _replay_line(site, now: float) -> str:
     return "Map-Register replays: %d refused, %d same-nonce refreshes%s" % (site.replays, site.refreshes, last)
 
 
-def site_summary(router, now: float) -> str:
-    """``show lisp site summary`` (IOS-XE 17 layout)."""
+def site_summary(router, now: float, iid: int | None = None) -> str:
+    """``show lisp site summary [instance-id N | eid-table ...]`` (IOS-XE 17 layout)."""
     ms = router.map_server
     sites = list(ms.sites.values()) if ms is not None else []
     lines = [" " * 21 + "%s %s %s " % ("----------- IPv4 -----------", "----------- IPv6 -----------",
@@ -584,14 +671,14 @@ def site_summary(router, now: float) -> str:
         row = site.name.ljust(21) if len(site.name) < 21 else site.name + " "
         cells = []
         for afi in ("ipv4", "ipv6"):
-            conf = sum(1 for p in site.eid_records if p.afi == afi)
-            reg = sum(1 for p, r in site.registrations.items() if p.afi == afi and r.etrs)
+            conf = sum(1 for p in site.eid_records if p.afi == afi and iid in (None, p.iid))
+            reg = sum(1 for p, r in site.registrations.items() if p.afi == afi and r.etrs and iid in (None, p.iid))
             totals[afi][0] += conf
             totals[afi][1] += reg
             cells.append("%10d %10d %6d" % (conf, reg, 0))
         cells.append("%10d %10d %6d" % (0, 0, 0))
         lines.append(row + " ".join(cells))
-        if any(r.etrs for r in site.registrations.values()):
+        if any(r.etrs for p, r in site.registrations.items() if iid in (None, p.iid)):
             registered_sites += 1
 
     def line(label, value):
@@ -625,7 +712,7 @@ def _sessions(router, now: float):
     return out
 
 
-def sessions(router, now: float) -> str:
+def sessions(router, now: float, established: bool = False, peer: str | None = None) -> str:
     """``show lisp session`` (IOS-XE 17 layout). We speak LISP over UDP only, so a "session" is a
     registration peer (ETR <-> Map-Server): Up while heard from in the last 180 s; In/Out count
     the Map-Registers/Map-Notifies exchanged."""
@@ -633,23 +720,44 @@ def sessions(router, now: float) -> str:
     lines = ["Sessions for VRF default, total: %d, established: %d" % (len(rows), sum(1 for r in rows if r[2])),
              "Peer                           State      Up/Down        In/Out   Users  RTT(ms)"]
     for (addr, port), st, up in rows:
+        if (established and not up) or (peer is not None and addr != peer):
+            continue  # show lisp session established | RLOC
+        users, rtt = _session_use(router, addr, port)
         lines.append("%s%s%s%s%s%d" % (("%s:%d" % (addr, port)).ljust(31), ("Up" if up else "Down").ljust(11),
                                        since(now, st["since"]).ljust(15), ("%2d/%d" % (st["in"], st["out"])).ljust(9),
-                                       "1".ljust(7), 0))
+                                       str(users).ljust(7), rtt))
     return _join(lines)
+
+
+def _session_use(router, addr: str, port: int) -> tuple[int, int]:
+    """(users, RTT in ms) of a registration peer. Users: the EID-prefixes registered over it (an
+    ETR's database towards its Map-Server; on a Map-Server, the registrations last sourced from
+    the peer). RTT: an ETR's last Map-Register to the Map-Notify answering it; a Map-Server sends
+    nothing that is answered, so 0 there."""
+    users = rtt = 0
+    peer = router.etr.map_servers.get(addr) if router.etr is not None else None
+    if peer is not None:
+        users += len(router.etr.database)
+        if peer.last_notify is not None and peer.last_sent is not None and peer.last_notify >= peer.last_sent:
+            rtt = round((peer.last_notify - peer.last_sent) * 1000)
+    if router.map_server is not None:
+        users += sum(1 for site in router.map_server.sites.values() for reg in site.registrations.values()
+                     for e in reg.etrs.values() if e.source == (addr, port))
+    return users, rtt
 
 
 def _en(flag: bool) -> str:
     return "enabled" if flag else "disabled"
 
 
-def service(router, afi: str, now: float) -> str:
-    """``show lisp service ipv4`` (IOS-XE 17 layout)."""
-    f = router.service_flags
+def service(router, afi: str, now: float, iid: int | None = None) -> str:
+    """``show lisp service ipv4`` and, with ``iid``, ``show lisp instance-id N ipv4`` (IOS-XE 17 layouts)."""
     svc = None
     lisp = getattr(router.config, "lisp", None)
     if lisp is not None:
         svc = lisp.services.get(afi)
+    # the roles of this address family's `service ipvN`: none without one
+    f = {name: bool(getattr(svc, name, False)) for name in ("itr", "etr", "map_server", "map_resolver", "proxy_etr")}
     probing = router.itr is not None and router.itr.rloc_probing
 
     def row(label, value):
@@ -662,33 +770,46 @@ def service(router, afi: str, now: float) -> str:
         return out
 
     pitr = "enabled RLOCs: %s" % ", ".join(svc.proxy_itr) if svc is not None and svc.proxy_itr else "disabled"
-    lines = ["Information applicable to all EID instances:",
-             row("Router-lisp ID", "0"), row("Locator table", "default"),
-             row("Ingress Tunnel Router (ITR)", _en(f.get("itr", False))),
-             row("Egress Tunnel Router (ETR)", _en(f.get("etr", False))),
-             row("Proxy-ITR Router (PITR)", pitr),
-             row("Proxy-ETR Router (PETR)", _en(f.get("proxy_etr", False))),
-             row("NAT-traversal Router (NAT-RTR)", "disabled"),
-             row("Mobility First-Hop Router", "disabled"),
-             row("Map Server (MS)", _en(f.get("map_server", False))),
-             row("Map Resolver (MR)", _en(f.get("map_resolver", False))),
-             row("Mr-use-petr", "disabled"),
-             row("First-Packet pETR", "disabled"),
-             row("Multiple IP per MAC support", "disabled"),
-             row("Delegated Database Tree (DDT)", "disabled"),
-             row("Multicast Flood Access-Tunnel", "disabled"),
-             row("Publication-Subscription", "disabled")]
+    if iid is None:
+        lines = ["Information applicable to all EID instances:"]
+    else:
+        lines = [row("Instance ID", str(iid))]
+    lines += [row("Router-lisp ID", "0"), row("Locator table", "default")]
+    if iid is not None:
+        lines.append(row("EID table", _table_name(router, iid)))
+    lines += [row("Ingress Tunnel Router (ITR)", _en(f.get("itr", False))),
+              row("Egress Tunnel Router (ETR)", _en(f.get("etr", False))),
+              row("Proxy-ITR Router (PITR)", pitr),
+              row("Proxy-ETR Router (PETR)", _en(f.get("proxy_etr", False))),
+              row("NAT-traversal Router (NAT-RTR)", "disabled"),
+              row("Mobility First-Hop Router", "disabled"),
+              row("Map Server (MS)", _en(f.get("map_server", False))),
+              row("Map Resolver (MR)", _en(f.get("map_resolver", False))),
+              row("Mr-use-petr", "disabled"),
+              row("First-Packet pETR", "disabled"),
+              row("Multiple IP per MAC support", "disabled"),
+              row("Delegated Database Tree (DDT)", "disabled"),
+              row("Multicast Flood Access-Tunnel", "disabled"),
+              row("Publication-Subscription", "disabled")]
+    if iid is not None:
+        lines += [row("Site Registration Limit", "0"), row("Map-Request source", "derived from EID destination")]
+    servers = list(svc.map_servers) if svc is not None else []
+    if iid is not None and router.etr is not None:
+        # the time each Map-Server has been registered with, as IOS-XE shows it per instance
+        peers = router.etr.map_servers
+        servers = ["%s (%s)" % (a, since(now, peers[a].since)) if a in peers else a for a in servers]
     lines += rows("ITR Map-Resolver(s)", svc.map_resolvers if svc is not None else ())
-    lines += rows("ETR Map-Server(s)", svc.map_servers if svc is not None else ())
+    lines += rows("ETR Map-Server(s)", servers)
     lines += [row("xTR-ID", _hex_groups(router.xtr_id)), row("site-ID", "unspecified"),
               row("ITR local RLOC (last resort)", router.rloc)]
     if svc is not None and svc.use_petr:
-        lines += rows("ITR use proxy ETR RLOC(Encap IID)", svc.use_petr)
+        lines.append(row("ITR use proxy ETR RLOC(Encap IID)", ", ".join(svc.use_petr)))  # one line, as IOS-XE
     lines += [row("ITR Solicit Map Request (SMR)", "accept and process"),
               row("  Max SMRs per map-cache entry", "8 more specifics"),
-              row("  Multiple SMR suppression time", "20 secs"),
+              # RFC 9301 §6.1: SMRs are rate-limited (itr.SMR_INTERVAL); the suppression time is that limit
+              row("  Multiple SMR suppression time", "%d secs" % SMR_INTERVAL),
               row("ETR accept mapping data", "disabled, verify disabled"),
-              row("ETR map-cache TTL", "1d00h"),
+              row("ETR map-cache TTL", duration(RECORD_TTL * 60)),
               "  Locator Status Algorithms:",
               row("  RLOC-probe algorithm", "enabled" if probing else "disabled"),
               row("  RLOC-probe on route change", "disabled" if probing else "N/A (periodic probing disabled)"),
@@ -696,12 +817,159 @@ def service(router, afi: str, now: float) -> str:
               row("  LSB reports", "process"),
               row("  IPv4 RLOC minimum mask length", "/0"),
               row("  IPv6 RLOC minimum mask length", "/0"),
-              "  Map-cache:",
-              row("  Map-cache limit", "4294967295"),
+              "  Map-cache:"]
+    if iid is None:
+        lines += [row("  Map-cache limit", "4294967295"),
+                  row("  Map-cache activity check period", "60 secs"),
+                  row("  Persistent map-cache", "disabled"),
+                  "  Database:",
+                  row("  Dynamic database mapping limit", "4294967295")]
+        return _join(lines)
+    static = sum(1 for e in router.map_cache.entries(iid, afi) if e.via == "static")
+    db = len(_db_entries(router, iid, afi))
+    lines += [row("  Static mappings configured", str(static)),
+              row("  Map-cache size/limit", "%d/4294967295" % router.map_cache.count(iid, afi)),
+              row("  Imported route count/limit", "0/5000"),
               row("  Map-cache activity check period", "60 secs"),
+              row("  Map-cache signal suppress", "disabled"),
+              row("  Conservative-allocation", "disabled"),
+              row("  Map-cache FIB updates", "established"),
               row("  Persistent map-cache", "disabled"),
+              row("  Map-cache activity-tracking", "enabled"),
               "  Database:",
-              row("  Dynamic database mapping limit", "4294967295")]
+              row("  Total database mapping size", str(db)),
+              row("  static database size/limit", "%d/4294967295" % db),
+              row("  dynamic database size/limit", "0/4294967295"),
+              row("  route-import database size/limit", "0/5000"),
+              row("  import-site-reg database size/limit", "0/4294967295"),
+              row("  dummy database size/limit", "0/4294967295"),
+              row("  import-publication database size/limit", "0/4294967295"),
+              row("  proxy database size", "0"),
+              row("  Inactive (deconfig/away) size", "0"),
+              "  Publication entries exported to:",
+              row("  Map-cache", "0"), row("  RIB", "0"), row("  Database", "0"), row("  Prefix-list", "0"),
+              "  Site-registeration entries exported to:",
+              row("  Map-cache", "0"), row("  RIB", "0"),
+              row("Encapsulation type", "lisp")]
+    return _join(lines)
+
+
+def _recent_registers(router, now: float, window: float) -> int:
+    """Map-Registers accepted within ``window`` seconds: the ETR registrations refreshed since."""
+    ms = router.map_server
+    if ms is None:
+        return 0
+    return sum(1 for site in ms.sites.values() for reg in site.registrations.values() for e in reg.etrs.values()
+               if now - e.last_registered <= window)
+
+
+def statistics(router, iid: int, afi: str, now: float) -> str:
+    """``show lisp instance-id N ipv4 statistics`` (IOS-XE 17 layout), from the router's counters.
+
+    The router counts control messages for all its instances together, so the control and error
+    lines of every instance show the same totals; the cache lines are this instance's own. Features
+    the router does not have (WLC, publish-subscribe, DDT, RTR) show 0, which is what they did; the
+    Map-Request rate is not kept and shows 0/0/0."""
+    c = router.counters
+    entries = list(router.map_cache.entries(iid, afi))
+    positive = [e for e in entries if e.locators]
+    rlocs = sum(len(e.locators) for e in positive)
+    if router.map_resolver is not None:
+        ecm_in = c["map_resolver_requests"]
+    else:
+        ecm_in = c["map_request_in"]
+    etr_in = c["etr_map_reply_out"] + c["etr_map_request_dropped"]
+
+    def row(label, value, indent=2):
+        return "%s%s %s" % (" " * indent, (label + ":").ljust(49 - indent), value)
+
+    def io(label, a, b, indent=2):
+        return row(label, "%d/%d" % (a, b), indent)
+
+    def zero(label, indent):
+        return io(label, 0, 0, indent)
+
+    replies_out = c["etr_map_reply_out"] + c["map_reply_proxy"] + c["map_reply_negative"]
+    registers = "%d/%d/%d" % tuple(_recent_registers(router, now, w) for w in (5, 60, 300))
+    lines = ["LISP EID Statistics for instance ID %d - last cleared: never" % iid,
+             "Control Packets:",
+             io("Map-Requests in/out", ecm_in + etr_in + c["smr_in"], c["map_request_out"] + c["rloc_probe_out"] + c["smr_out"]),
+             row("Map-Requests in (5 sec/1 min/5 min)", "0/0/0", 4),
+             io("Encapsulated Map-Requests in/out", ecm_in, c["map_request_out"], 4),
+             io("RLOC-probe Map-Requests in/out", 0, c["rloc_probe_out"], 4),
+             io("SMR-based Map-Requests in/out", c["smr_in"], c["smr_out"], 4),
+             "    %s%d/%d" % ("Map-Requests expired on-queue/no-reply".ljust(46), 0, c["map_request_retransmit"]),
+             row("Map-Resolver Map-Requests forwarded",
+                 c["map_request_forwarded"] if router.map_resolver is not None and router.map_server is None else 0, 4),
+             row("Map-Server Map-Requests forwarded", c["map_request_forwarded"] if router.map_server is not None else 0, 4),
+             io("Map-Reply records in/out", c["map_reply_in"], replies_out),
+             io("Authoritative records in/out", 0, c["etr_map_reply_out"], 4),
+             io("Non-authoritative records in/out", 0, c["map_reply_proxy"], 4),
+             io("Negative records in/out", 0, c["map_reply_negative"], 4),
+             io("RLOC-probe records in/out", c["rloc_probe_reply_in"], 0, 4),
+             row("Map-Server Proxy-Reply records out", c["map_reply_proxy"], 4),
+             zero("WLC Map-Subscribe records in/out", 2), zero("Map-Subscribe failures in/out", 4),
+             zero("WLC Map-Unsubscribe records in/out", 2), zero("Map-Unsubscribe failures in/out", 4),
+             io("Map-Register records in/out", c["map_register_in"], c["map_register_out"]),
+             row("Map-Registers in (5 sec/1 min/5 min)", registers, 4),
+             row("Map-Server AF disabled", 0, 4),
+             row("Not valid site eid prefix", c["map_register_no_site"] + c["map_register_prefix_rejected"], 4),
+             row("Authentication failures", c["map_register_auth_failures"], 4),
+             row("Disallowed locators", c["map_register_locator_mismatch"], 4),
+             row("Miscellaneous", c["map_register_dropped"], 4),
+             zero("WLC Map-Register records in/out", 2), zero("WLC AP Map-Register in/out", 4),
+             zero("WLC Client Map-Register in/out", 4), zero("WLC Map-Register failures in/out", 4),
+             io("Map-Notify records in/out", c["map_notify_in"], c["map_notify_out"]),
+             row("Authentication failures", c["map_notify_auth_failures"], 4),
+             zero("WLC Map-Notify records in/out", 2), zero("WLC AP Map-Notify in/out", 4),
+             zero("WLC Client Map-Notify in/out", 4), zero("WLC Map-Notify failures in/out", 4),
+             zero("Subscription Request records in/out", 2), zero("IID subscription requests in/out", 4),
+             zero("Pub-refresh subscription requests in/out", 4), zero("Policy subscription requests in/out", 4),
+             zero("Subscription Request failures in/out", 4),
+             zero("Subscription Status records in/out", 2), zero("End of Publication records in/out", 4),
+             zero("Subscription rejected records in/out", 4), zero("Subscription removed records in/out", 4),
+             zero("Subscription Status failures in/out", 4),
+             zero("Solicit Subscription records in/out", 2), zero("Solicit Subscription failures in/out", 4),
+             zero("Publication records in/out", 2), zero("Publication failures in/out", 4),
+             "Errors:",
+             row("Mapping record TTL alerts", 0),
+             row("Map-Request invalid source rloc drops", c["map_request_dropped"]),
+             row("Map-Register invalid source rloc drops", c["map_register_locator_mismatch"]),
+             row("DDT Requests failed", 0),
+             row("DDT ITR Map-Requests dropped", "0 (nonce-collision: 0, bad-xTR-nonce: 0)"),
+             "Cache Related:",
+             io("Cache entries created/deleted", c["map_cache_installed"], c["map_cache_expired"]),
+             "  %s%d" % ("NSF CEF replay entry count".ljust(48), 0),
+             row("Number of EID-prefixes in map-cache", len(entries)),
+             row("Number of rejected EID-prefixes due to limit", 0),
+             row("Number of times signal suppression was turned on", 0),
+             row("Time since last signal suppressed change", "never"),
+             row("Number of negative entries in map-cache", len(entries) - len(positive)),
+             row("Total number of RLOCs in map-cache", rlocs),
+             row("Average RLOCs per EID-prefix", rlocs // len(positive) if positive else 0),
+             row("Policy active entries", 0),
+             "Forwarding:",
+             row("Number of data signals processed", "%d (+ dropped 0)" % c["itr_drop_map_cache_miss"]),
+             row("Number of reachability reports", "0 (+ dropped 0)"),
+             row("Number of SMR signals dropped", c["smr_dropped"] + c["smr_rate_limited"]),
+             "LISP RLOC Statistics - last cleared: never",
+             "Control Packets:",
+             row("RTR Map-Requests forwarded", 0), row("RTR Map-Notifies forwarded", 0),
+             zero("DDT-Map-Requests in/out", 2), zero("DDT-Map-Referrals in/out", 2),
+             "Errors:",
+             row("Map-Request format errors", c["map_request_dropped"]),
+             row("Map-Reply format errors", c["map_reply_dropped"]),
+             row("Map-Referral format errors", 0),
+             "LISP Miscellaneous Statistics - last cleared: never",
+             "Errors:",
+             row("Invalid IP version drops", c["data_malformed_dropped"]),
+             row("Invalid IP header drops", 0),
+             row("Invalid IP proto field drops", 0),
+             row("Invalid packet size drops", 0),
+             row("Invalid LISP control port drops", 0),
+             row("Invalid LISP checksum drops", 0),
+             row("Unsupported LISP packet type drops", c["control_unsupported_dropped"]),
+             row("Unknown packet drops", c["malformed_dropped"])]
     return _join(lines)
 
 
@@ -731,7 +999,7 @@ def service_summary(router, afi: str, now: float) -> str:
         cache = router.map_cache.count(iid, afi)
         total_db += db
         total_cache += cache
-        intf = "LISP0" if iid == 0 else "LISP0.%d" % iid
+        intf = "LISP0.%d" % iid  # IOS-XE names the EID table's interface LISP0.<IID>, instance 0 too
         lines.append("%s%10s%6d%7d%7d%6s%6s %s" % (name.ljust(21), intf, db, 0, cache, "0.0%", "0.0%", _role(router, iid, afi)))
 
     def line(label, value):

@@ -178,7 +178,7 @@ def _registration(af, entry):
         src = _sub(reg, "last-registration-source")
         _leaf(src, "afi", _rloc_afi(source))
         _leaf(src, "address", source)
-        _leaf(reg, "last-registration-source-port", CONTROL_PORT)
+        _leaf(reg, "last-registration-source-port", _uint(entry.get("last_source_port") or CONTROL_PORT, 16))
     _time(reg, "creation-time", entry.get("first_registered"))
     _time(reg, "last-registration-time", entry.get("last_registered"))
     _leaf(reg, "site-name", entry.get("site"))
@@ -186,7 +186,7 @@ def _registration(af, entry):
     _leaf(reg, "authentication-error", _uint(entry.get("auth_failures") or 0, 64))
     _leaf(reg, "rloc-mismatch-error", _uint(entry.get("allowed_locator_mismatches") or 0, 64))
     if source and entry.get("registered"):  # an expired registration keeps only its last source and time
-        # The core keeps the latest registering ETR; its source port is LISP's control port.
+        # The core keeps the latest registering ETR and the UDP source port it registered from.
         etr = _sub(reg, "etr-registrations")
         _time(etr, "last-registration-time", entry.get("last_registered"))
         if entry.get("ttl_s") is not None:
@@ -201,7 +201,7 @@ def _registration(af, entry):
             _leaf(r, "afi", _rloc_afi(loc["address"]))
             _leaf(r, "address", loc["address"])
         _leaf(etr, "source-address", source)
-        _leaf(etr, "source-port", CONTROL_PORT)
+        _leaf(etr, "source-port", _uint(entry.get("last_source_port") or CONTROL_PORT, 16))
     _prefix_key(reg, entry)
 
 

@@ -38,6 +38,25 @@ def roles(value):
     return role_list("-".join(value))  # Genie keys the roles: {'etr-pitr-petr': ...}
 
 
+def source(value):
+    return value if value == "local" else norm_address(value)
+
+
+def rloc_list(value):
+    return [norm_address(a.strip()) for a in value.split(",")]
+
+
+def petrs(value):
+    """Genie's ['1.1.1.1 (self)', '66.66.66.66'] -> our use_petr entries."""
+    out = []
+    for item in value:
+        words = item.split()
+        note = words[1].strip("()") if len(words) > 1 else ""
+        out.append({"address": norm_address(words[0]), "self": note == "self",
+                    "encap_iid": int(note) if note.isdigit() else None})
+    return out
+
+
 # level -> {Genie key (dotted for nested dicts): (our key (dotted), transform of Genie's value)}
 GENIE_TO_OURS = {
     # ShowLispInstanceIdIpv4MapCache: lisp_id/*/instance_id/<iid>/eid_prefix/<prefix>
@@ -59,6 +78,7 @@ GENIE_TO_OURS = {
     # ShowLispIpv4MapCachePrefix: lisp_id/*/instance_id/<iid> (one entry)
     "map_cache_prefix": {
         "eid_prefix": ("prefix", norm_prefix),
+        "map_source": ("map_source", source),
         "uptime": ("uptime", duration),
         "expires": ("expires", duration),
         "via": ("via", same),
@@ -114,6 +134,7 @@ GENIE_TO_OURS = {
         "state": ("state", same),
         "registration_erros.authentication_failures": ("authentication_failures", same),
         "registration_erros.allowed_locators_mismatch": ("allowed_locator_mismatches", same),
+        "origin": ("origin", same),
     },
     # .../eid_prefix/<prefix>/etr/<address>
     "site_etr": {
@@ -160,6 +181,18 @@ GENIE_TO_OURS = {
         "etr.proxy_etr_router": ("petr", same),
         "map_server.enabled": ("map_server", same),
         "map_resolver.enabled": ("map_resolver", same),
+        "itr.proxy_itr_rloc": ("proxy_itr_rlocs", rloc_list),
+        "itr.use_proxy_etr_rloc": ("use_petr", petrs),
+    },
+    # ShowLisp: lisp_id/<id>
+    "router": {
+        "domain_id": ("domain_id", same),
+        "multihoming_id": ("multihoming_id", same),
+        "locator_table": ("locator_table", same),
+        "locator_default_set": ("locator_default_set", lambda v: None if v == "N/A" else v),
+        "eid_instance_count": ("eid_instance_count", as_int),
+        "capability": ("capabilities", same),
+        "tcp_path_mtu_discovery": ("tcp_path_mtu_discovery", same),
     },
     # .../map_resolvers/<address> and .../mapping_servers/<address>: membership of our lists
     "service_map_resolver": {"mr_address": ("map_resolvers", same)},
@@ -181,7 +214,7 @@ NOT_IN_SCHEMA = {
     # 'state' is the detail 'State:' line; our state is the one on the entry line (they differ in __5
     # and __7, where Genie's own listing parser reports the entry-line word); test_prefix_state checks
     # that the State: line is used when the entry line has none.
-    "map_cache_prefix": {"eid_table", "entries", "eid", "mask", "sources", "state", "last_modified", "map_source",
+    "map_cache_prefix": {"eid_table", "entries", "eid", "mask", "sources", "state", "last_modified",
                          "activity", "packets_out", "packets_out_bytes", "counters_not_accurate", "locators"},
     "map_cache_prefix_locator": {"encap_iid", "state_change_time", "state_change_count",
                                  "route_reachability_change_time", "route_reachability_change_count",
@@ -193,14 +226,13 @@ NOT_IN_SCHEMA = {
                  "service_insertion_id", "proxy", "auto_discover_rlocs", "publish_mode", "dbmap_src", "locators"},
     "database_locator": {"affinity_id_x", "affinity_id_y"},
     "site_row": set(),
-    "site_detail": {"routing_table_tag", "origin", "merge_active", "proxy_reply", "skip_publication",
+    "site_detail": {"routing_table_tag", "merge_active", "proxy_reply", "skip_publication",
                     "force_withdraw", "extranet_iid", "sgt", "etr"},
     "site_etr": {"nonce", "xtr_id", "domain_id", "multihoming_id", "locators"},
     "site_etr_locator": {"scope"},
     "site_summary": set(),
     "session": set(),
-    "service": {"locator_table", "eid_table", "itr.proxy_itr_rloc", "itr.local_rloc_last_resort",
-                "itr.use_proxy_etr_rloc", "itr.solicit_map_request", "itr.max_smr_per_map_cache",
+    "service": {"locator_table", "eid_table", "itr.local_rloc_last_resort", "itr.solicit_map_request", "itr.max_smr_per_map_cache",
                 "itr.multiple_smr_supression_time", "etr.accept_mapping_data", "etr.map_cache_ttl",
                 "nat_traversal_router", "mobility_first_hop_router", "mr_use_petr.role", "first_packet_petr.role",
                 "multiple_ip_per_mac", "delegated_database_tree", "mcast_flood_access_tunnel", "pub_sub.role",
@@ -212,10 +244,11 @@ NOT_IN_SCHEMA = {
     "service_map_resolver": {"prefix_list"},
     "service_map_server": {"prefix_list"},
     "service_instance": {"cache_idle", "incomplete", "db_no_route"},
+    "router": set(),
 }
 
 # recorded outputs of commands the facts do not read
-NOT_FACTS = {"ShowLisp__1", "ShowLispInstanceIdForwardingState__1"}
+NOT_FACTS = {"ShowLispInstanceIdForwardingState__1"}
 
 
 def flat(record, prefix=""):
@@ -431,7 +464,13 @@ def walk_service_summary(genie, facts, checked, where, command):
     assert len(service["instances"]) == count
 
 
+def walk_router(genie, facts, checked, where):
+    for record in genie["lisp_id"].values():
+        check_level("router", record, facts["services"]["router"], where, checked)
+
+
 WALKERS = {
+    "ShowLisp": walk_router,
     "ShowLispInstanceIdIpv4MapCache": walk_map_cache,
     "ShowLispIpv4MapCachePrefix": walk_map_cache_prefix,
     "ShowLispServiceMapCache": walk_service_map_cache,

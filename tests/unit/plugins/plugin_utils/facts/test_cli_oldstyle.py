@@ -18,9 +18,10 @@ def test_r18_show_ip_lisp_map_cache():
     facts = parse_cli({command: text})
     assert facts == {"map_cache": [
         {"instance_id": 0, "afi": "ipv4", "prefix": "0.0.0.0/0", "negative": True, "action": "send-map-request",
-         "uptime": 19 * 60 + 42, "expires": None, "via": "static-send-map-request", "state": None, "locators": []},
+         "uptime": 19 * 60 + 42, "expires": None, "via": "static-send-map-request", "state": None, "map_source": None,
+         "locators": []},
         {"instance_id": 0, "afi": "ipv4", "prefix": "192.168.101.0/24", "negative": False, "action": None,
-         "uptime": 608, "expires": 23 * 3600 + 49 * 60 + 44, "via": "map-reply", "state": "complete",
+         "uptime": 608, "expires": 23 * 3600 + 49 * 60 + 44, "via": "map-reply", "state": "complete", "map_source": None,
          "locators": [{"address": "19.19.19.19", "state": "up", "priority": 1, "weight": 50, "uptime": 608}]},
     ]}
 
@@ -37,6 +38,7 @@ def test_r16_show_lisp_site_name():
             "last_registered_by": "10.0.0.23", "last_registered_by_port": None, "last_registered": 28,
             "first_registered": 25 * 60 + 12, "ttl": 86400, "state": "complete",
             "authentication_failures": 0, "allowed_locator_mismatches": 0,
+            "origin": "Configuration", "more_specific_of": None,
             "etrs": [{"address": "10.0.0.23", "port": None, "last_registered": 28, "ttl": 86400,
                       "proxy_reply": False, "map_notify": False, "state": "complete",
                       "locators": [{"address": "18.18.18.18", "local": True, "state": "up",

@@ -46,12 +46,12 @@ def map_cache_output(entries, seed=9300):
              "  Negative cache entry, action: send-map-request"]
     facts = [{"instance_id": 0, "afi": "ipv4", "prefix": "0.0.0.0/0", "negative": True, "action": "send-map-request",
               "uptime": 6 * 86400 + 23 * 3600, "expires": None, "via": "static-send-map-request", "state": None,
-              "locators": []}]
+              "map_source": None, "locators": []}]
     for n in range(1, entries):
         prefix = "%d.%d.%d.0/24" % (10 + n // 65536, (n // 256) % 256, n % 256)
         uptime = age(rng)
         entry = {"instance_id": 0, "afi": "ipv4", "prefix": prefix, "negative": False, "action": None,
-                 "uptime": duration(uptime), "via": "map-reply", "locators": []}
+                 "uptime": duration(uptime), "via": "map-reply", "map_source": None, "locators": []}
         facts.append(entry)
         if rng.random() < 0.2:
             expires = "00:%02d:%02d" % (rng.randrange(15), rng.randrange(60))
@@ -69,7 +69,7 @@ def map_cache_output(entries, seed=9300):
             lines.append("  %-15s  %-8s  %-9s %3d/%-3d       -" % (address, uptime, state, pri, wgt))
             entry["locators"].append({"address": address, "state": state, "priority": pri, "weight": wgt,
                                       "uptime": duration(uptime)})
-    keys = ("instance_id", "afi", "prefix", "negative", "action", "uptime", "expires", "via", "state", "locators")
+    keys = ("instance_id", "afi", "prefix", "negative", "action", "uptime", "expires", "via", "state", "map_source", "locators")
     return "\n".join(lines) + "\n", [{key: entry[key] for key in keys} for entry in facts]
 
 
@@ -93,7 +93,8 @@ def site_output(sites, seed=9301):
         facts.append({"name": name, "description": None, "registered": True, "eid_records": [{
             "instance_id": n % 4096, "prefix": prefix, "registered": registered, "last_registered_by": who,
             "last_registered_by_port": who_port, "last_registered": last_registered, "first_registered": None,
-            "ttl": None, "state": None, "authentication_failures": None, "allowed_locator_mismatches": None, "etrs": [],
+            "ttl": None, "state": None, "authentication_failures": None, "allowed_locator_mismatches": None,
+            "origin": None, "more_specific_of": None, "etrs": [],
         } for prefix, registered, who, who_port, last_registered in records],
             "authentication_failures": None, "allowed_locator_mismatches": None,
             "map_register_replays": None, "map_register_refreshes": None})
