@@ -31,7 +31,7 @@ def blocks(readme, only=None):
     """The fenced blocks that follow a MARKER line (or the only-th of them), as a bash script to
     source: each line runs verbatim in the sourcing shell, its output in $NEWCOMER_OUT/stepN.log."""
     lines = open(readme, encoding="utf-8").read().splitlines()
-    out = [": \"${step:=0}\""]
+    out = ["newcomer_block() {", ": \"${step:=0}\""]
     i = 0
     found = 0
     while i < len(lines):
@@ -61,6 +61,7 @@ def blocks(readme, only=None):
         i += 1
     if not found or (only is not None and only > found):
         sys.exit("%s: no block %s marked %s" % (readme, only or "", MARKER))
+    out += ["}", "newcomer_block"]
     print("\n".join(out))
 
 

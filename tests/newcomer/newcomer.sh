@@ -81,7 +81,8 @@ grep -q -- '+.*key: \*\*\*\*\*\*\*\*' "$check_log" || grep -q -- '+.*\*\*\*\*\*\
   || fail "deploy.yml --check --diff shows no masked key in its diff"
 grep -q -- '^+.*192.168.1.0/24' "$check_log" || fail "deploy.yml --check --diff shows no change for SITE1's EID-prefix"
 ok "deploy.yml --check --diff shows the change, keys as ********"
-sed -n 's/.* changed=\([0-9]*\) .*/\1/p' "$apply_log" | grep -qv '^0$' || fail "deploy.yml changed nothing"
+grep -qE '^SITE1 +: ok=[0-9]+ +changed=[1-9]' "$apply_log" && grep -qE '^MR_MS +: ok=[0-9]+ +changed=[1-9]' "$apply_log" \
+  || fail "deploy.yml did not change MR_MS and SITE1"
 ok "deploy.yml applied the change"
 ok "verify.yml passed"
 for log in "$check_log" "$apply_log" "$NEWCOMER_OUT/step$first.log"; do
