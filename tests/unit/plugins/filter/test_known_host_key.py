@@ -8,7 +8,6 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.lispnet.lisp.plugins.filter.known_host_key import FilterModule, known_host_key
 
 
-
 def public_line(name):
     key = paramiko.RSAKey.generate(1024)
     return "%s %s %s\n" % (name, key.get_name(), key.get_base64())
