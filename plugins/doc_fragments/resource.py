@@ -38,3 +38,22 @@ options:
       C(<)).
     type: str
 """
+
+    KEYS = r"""
+options:
+  key_update:
+    description:
+    - When a key the task gives (C(authentication_key) of a site, C(key) of an ETR map-server) is sent to a device that already
+      holds a key there. The device may store a clear-text key encrypted (see C(docs/normalisation.md) in the collection).
+    - V(when_different) sends it when the device holds another key; a type 7 key on the device is decoded and compared, a type 6 key cannot
+      be read on the controller and counts as the task's key (no change, with a warning).
+    - V(always) also sends it when the device holds a type 6 key (the task then reports a change on every run).
+    - V(on_create) never replaces a key the device holds, like C(update_password=on_create) of C(cisco.ios.ios_user).
+    - A key given already encrypted (C(key_type) V(7) or V(6)) is compared with the device's stored key by its type and value.
+    type: str
+    default: when_different
+    choices:
+    - when_different
+    - always
+    - on_create
+"""

@@ -12,14 +12,18 @@ while ``false`` turns it off.
 STATES = ["merged", "replaced", "overridden", "deleted", "gathered", "rendered", "parsed"]
 KEY_TYPES = [0, 6, 7]
 FAMILIES = ["ipv4", "ipv6"]
+KEY_UPDATE = ["when_different", "always", "on_create"]  # plugin_utils/normalisation.py KEY_UPDATE
 
 
-def _resource(config):
-    return {
+def _resource(config, keys=False):
+    spec = {
         "config": config,
         "state": {"type": "str", "choices": list(STATES), "default": "merged"},
         "running_config": {"type": "str"},
     }
+    if keys:
+        spec["key_update"] = {"type": "str", "choices": list(KEY_UPDATE), "default": "when_different"}
+    return spec
 
 
 _MAPPING_SYSTEM_FAMILY = {
@@ -57,7 +61,7 @@ SITES_ARGSPEC = _resource({
         },
         "allowed_locators": {"type": "list", "elements": "str"},
     },
-})
+}, keys=True)
 
 
 def _service():
@@ -165,4 +169,4 @@ XTR_ARGSPEC = _resource({
         },
         "rloc_probing": {"type": "bool"},
     },
-})
+}, keys=True)

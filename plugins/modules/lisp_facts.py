@@ -125,6 +125,9 @@ ansible_facts:
             - Map-Server sites with their EID-prefix registrations.
             - C(authentication_failures) and C(allowed_locator_mismatches) are the sums over the EID records
               (null when the device did not report them).
+            - C(map_register_replays) and C(map_register_refreshes) count Map-Registers refused as replays and
+              same-nonce refreshes accepted (RFC 9301 section 5.6), from the reference router's detail output;
+              null elsewhere.
           returned: when gathered
           type: list
           elements: dict
@@ -134,6 +137,8 @@ ansible_facts:
               registered: true
               authentication_failures: 0
               allowed_locator_mismatches: 0
+              map_register_replays: 0
+              map_register_refreshes: 0
               eid_records:
                 - instance_id: 0
                   prefix: 192.168.2.0/24

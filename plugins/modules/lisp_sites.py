@@ -78,6 +78,7 @@ options:
 extends_documentation_fragment:
 - ansible.builtin.action_common_attributes
 - lispnet.lisp.resource
+- lispnet.lisp.resource.keys
 - lispnet.lisp.transport
 seealso:
 - module: lispnet.lisp.lisp_mapping_system

@@ -183,6 +183,7 @@ options:
               eid_table:
                 description:
                 - 'Routing table the EIDs live in: V(default) or C(vrf NAME).'
+                - Omitted, the device holds V(default) (it adds C(eid-table default) to every instance service); the modules compare it so.
                 type: str
               database_mappings:
                 description:
@@ -228,6 +229,7 @@ options:
               eid_table:
                 description:
                 - 'Routing table the EIDs live in: V(default) or C(vrf NAME).'
+                - Omitted, the device holds V(default) (it adds C(eid-table default) to every instance service); the modules compare it so.
                 type: str
               database_mappings:
                 description:
@@ -274,6 +276,7 @@ options:
 extends_documentation_fragment:
 - ansible.builtin.action_common_attributes
 - lispnet.lisp.resource
+- lispnet.lisp.resource.keys
 - lispnet.lisp.transport
 seealso:
 - module: lispnet.lisp.lisp_mapping_system

@@ -48,6 +48,14 @@ HASH_FUNCTIONS = ("sha1", "sha2")  # RFC 9301 §5.6: HMAC-SHA-1-96 / HMAC-SHA-25
 MAP_CACHE_ACTIONS = ("map-request", "native-forward", "drop")  # RFC 9301 §5.4 negative Map-Reply actions
 _WORD = re.compile(r"^[!-~]+$")  # one IOS CLI word: printable ASCII, no blank
 _INTERFACE = re.compile(r"^[A-Za-z][A-Za-z0-9\-]*[0-9][0-9/.:]*$")
+# IOS-XE interface types: a type written as a unique prefix, in any case, is stored expanded
+# (``lo0`` -> ``Loopback0``); normalisation.py row interface-name.
+INTERFACE_TYPES = (
+    "AppGigabitEthernet", "BDI", "Dialer", "Ethernet", "FastEthernet", "FiveGigabitEthernet", "FortyGigabitEthernet",
+    "GigabitEthernet", "HundredGigE", "Loopback", "Port-channel", "Serial", "TenGigabitEthernet", "Tunnel",
+    "TwentyFiveGigE", "TwoGigabitEthernet", "Vlan",
+)
+_INTERFACE_PARTS = re.compile(r"^([A-Za-z][A-Za-z-]*)([0-9][0-9/.:]*)$")
 
 
 class ValidationError(Exception):
@@ -367,9 +375,22 @@ def _scalar(node, value, path, family):
         return text.strip()
     if not _WORD.match(text) or text.lower() == "exit" or text.startswith("exit-"):
         raise ValidationError(path, shown, "is not a single word (no blanks, printable ASCII)")
-    if kind == "interface" and not _INTERFACE.match(text):
-        raise ValidationError(path, shown, "is not an interface name such as Loopback0")
+    if kind == "interface":
+        return _as_interface(path, text)
     return text
+
+
+def _as_interface(path, text):
+    if not _INTERFACE.match(text):
+        raise ValidationError(path, text, "is not an interface name such as Loopback0")
+    parts = _INTERFACE_PARTS.match(text)
+    if not parts:
+        return text
+    typed = parts.group(1).lower()
+    found = [t for t in INTERFACE_TYPES if t.lower() == typed] or [t for t in INTERFACE_TYPES if t.lower().startswith(typed)]
+    if len(found) > 1:
+        raise ValidationError(path, text, "is ambiguous (the interface type could be %s)" % ", ".join(found))
+    return found[0] + parts.group(2) if found else text
 
 
 # ---------------------------------------------------------------------------------------------

@@ -52,8 +52,8 @@ STATES_NEEDING_CONFIG = ("merged", "replaced", "overridden", "rendered")
 def _codecs():
     """The model and codec modules (imported late so a missing one is a task error, not a crash)."""
     # pylint: disable=import-outside-toplevel  # see docstring
-    from ansible_collections.lispnet.lisp.plugins.plugin_utils import cli_codec, model, states, xml_codec
-    return model, states, cli_codec, xml_codec
+    from ansible_collections.lispnet.lisp.plugins.plugin_utils import cli_codec, model, normalisation, states, xml_codec
+    return model, states, cli_codec, xml_codec, normalisation
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,16 +121,6 @@ def to_plain(value):
     return str(value)
 
 
-def _without_key_types(value):
-    """value with key_type dropped next to every masked key (see ResourceRun.same)."""
-    if isinstance(value, dict):
-        masked = any(v == MASK for v in value.values())
-        return {k: _without_key_types(v) for k, v in value.items() if not (masked and k == "key_type")}
-    if isinstance(value, list):
-        return [_without_key_types(v) for v in value]
-    return value
-
-
 def yaml_text(value):
     if yaml is None:
         import json  # pylint: disable=import-outside-toplevel  # fallback only
@@ -147,10 +137,11 @@ class ResourceRun:
     """One task on one resource: everything run() needs, kept apart from Ansible for testing."""
 
     def __init__(self, resource, params, *, check_mode=False, diff=False, task_vars=None, templar=None, secrets=()):
-        self.model, self.states, self.cli_codec, self.xml_codec = _codecs()
+        self.model, self.states, self.cli_codec, self.xml_codec, self.normalisation = _codecs()
         self.resource = resource
         self.params = params
         self.state = params.get("state") or "merged"
+        self.key_update = params.get("key_update") or "when_different"
         self.check_mode = check_mode
         self.diff = diff
         self.task_vars = task_vars or {}
@@ -211,16 +202,6 @@ class ResourceRun:
         want = self.model.normalize(self.resource, config)
         self.remember_secrets(want)
         return want
-
-    def same(self, left, right):
-        """Whether two configurations are equivalent, keys aside.
-
-        Keys are compared masked and without their key_type: a device may store a clear-text key
-        encrypted (IOS-XE ``password encryption aes`` turns ``key 0 K`` into ``key 6 ...``).
-        """
-        def comparable(config):
-            return _without_key_types(to_plain(self.model.mask(self.resource, self.model.canonical(self.resource, config))))
-        return comparable(left) == comparable(right)
 
     # -- states ------------------------------------------------------------------------------------
 
@@ -297,19 +278,29 @@ class ResourceRun:
             transport.close()
 
     def configure(self, transport, before, want):
+        """Compute after, send the difference, and check the device holds it (normalisation.NORMALISATIONS).
+
+        before and after are compared with the defaults the device adds filled in and with the keys the
+        device already holds kept in its stored form, so a second run sends nothing.
+        """
+        norm = self.normalisation
         after = self.states.compute_after(self.resource, self.state, before, want)
         self.remember_secrets(after)
         self.model.validate_references(self.resource, after)
+        held = norm.device_view(self.resource, before)
+        after, notes = norm.settle_keys(self.resource, held, norm.device_view(self.resource, after), self.key_update)
         result = {"before": self.masked(before)}
         if transport.kind == "cli":
-            commands = list(self.cli_codec.diff_commands(self.resource, before, after))
+            commands = list(self.cli_codec.diff_commands(self.resource, held, after))
             changed = bool(commands)
             result["commands"] = self.masked_commands(commands)
         else:
-            xml = self.xml_codec.diff_edit(self.resource, before, after)
+            xml = self.xml_codec.diff_edit(self.resource, held, after)
             changed = bool(xml)
             result["xml"] = self.text(xml) if xml else ""
         result["changed"] = changed
+        if notes:
+            result["warnings"] = [self.text(note) for note in notes]
         if changed and not self.check_mode:
             failure = self.apply(transport, before, commands if transport.kind == "cli" else xml)
             if failure:
@@ -317,10 +308,15 @@ class ResourceRun:
                 failure.update({k: result[k] for k in ("commands", "xml") if k in result})
                 return failure
             now = self.read(transport)
-            if not self.same(now, after):
+            intent = after
+            if self.state == "merged":  # merged: the task's config must be contained in what the device holds
+                intent = norm.settle_keys(self.resource, held, want, self.key_update)[0]
+            problems = norm.differences(self.resource, self.state, intent, now)
+            if problems:
                 return self.fail(
-                    "the device accepted the change but does not hold the intended configuration afterwards",
-                    before=result["before"], after=self.masked(after), device=self.masked(now),
+                    "the device accepted the change but does not hold the intended configuration afterwards: %s%s"
+                    % ("; ".join(problems[:5]), " (and %d more)" % (len(problems) - 5) if len(problems) > 5 else ""),
+                    before=result["before"], after=self.masked(after), device=self.masked(now), differences=problems,
                     **{k: result[k] for k in ("commands", "xml") if k in result})
             after = now
         result["after"] = self.masked(after if changed else before)

@@ -205,9 +205,10 @@ def test_resolution_goes_itr_mr_ms_etr_and_the_etr_answers_directly():
     t = lab.mark()
     lab.ping(SITE1_RLOC, SITE1_HOST, SITE2_HOST, 0)
     ecm = lab.sent(after=t, kind=8)
-    # ITR -> MR (ECM), then MS -> SITE2's ETR (the same ECM, RFC 9301 §8.3)
-    assert [(s.src, s.dst) for s in ecm] == [((SITE1_RLOC, 4342), (MS_RLOC, 4342)),
-                                             ((MS_RLOC, 4342), (SITE2_RLOC, 4342))]
+    # ITR -> MR (ECM, from a random source port: RFC 9301 §5.8), then MS -> SITE2's ETR (the same
+    # ECM, RFC 9301 §8.3)
+    assert [(s.src[0], s.dst) for s in ecm] == [(SITE1_RLOC, (MS_RLOC, 4342)), (MS_RLOC, (SITE2_RLOC, 4342))]
+    assert 49152 <= ecm[0].src[1] <= 65535 and ecm[1].src[1] == 4342
     assert ecm[0].data == ecm[1].data
     src_ip, dst_ip, sport, dport, inner = EncapsulatedControl.decode(ecm[0].data).unwrap()
     request = decode_control(inner)

@@ -74,7 +74,7 @@ def test_replayed_map_register_is_dropped_and_counted():
     assert reg.latest().last_registered > last
 
 
-def test_replay_without_xtr_id_is_judged_per_source_rloc():
+def test_replay_without_xtr_id_is_judged_per_site_key_not_per_source_rloc():
     ms = MapServer(MS_RLOC)
     ms.configure([SiteConfig("S", "k", eid_records={parse_prefix("10.0.0.0/8"): True})], 0.0)
     record = EidRecord(Ipv4("10.1.0.0"), 16, (Locator(Ipv4("127.0.5.1"), 1, 1),), 1440)
@@ -84,11 +84,13 @@ def test_replay_without_xtr_id_is_judged_per_source_rloc():
         ms.handle_register(decode_control(raw), raw, (src, 4342), 0.0)
 
     register(5, "127.0.5.1")
-    register(5, "127.0.5.2")  # another ETR: its own nonce history
-    register(4, "127.0.5.1")
+    register(5, "127.0.5.2")  # the same bytes from another address: a replay (core.replay), not a new ETR
+    register(4, "127.0.5.1")  # never accepted before (random nonces are served, core.replay)
+    register(4, "127.0.5.1")  # the last accepted again from its source: a same-nonce refresh
     register(6, "127.0.5.1")
     assert ms.counters["map_register_replayed"] == 1
-    assert ms.counters["map_register_accepted"] == 3
+    assert ms.counters["map_register_refreshed"] == 1
+    assert ms.counters["map_register_accepted"] == 4
     reg = ms.sites["S"].registrations[parse_prefix("10.1.0.0/16")]
     assert reg.latest().hash_function == "sha1"
 

@@ -83,7 +83,11 @@ def test_registration_expires_after_three_missed_periods():
     assert not ms.map_server.sites["SITE2"].registrations  # RFC 9301 §8.2: 3 minutes
     assert ms.map_server.sites["SITE1"].registrations
     assert ms.counters["registrations_expired"] == 1
-    assert "never     no     --                   0        192.168.2.0/24" in ms.show("show lisp site", lab.now)
+    # issue 16: the last registration is kept (when, by whom), not "never"
+    assert "SITE2          00:03:00  no     %s:4342       0        192.168.2.0/24" % SITE2_RLOC in ms.show("show lisp site", lab.now)
+    detail = ms.show("show lisp site detail", lab.now).split("Site name: SITE2")[1]
+    assert "    Last registered:      00:03:00" in detail and "    State:                unknown" in detail
+    assert "    ETR " not in detail  # no live registration
     # the EID is configured but unregistered now: 1-minute negative, and the ping fails
     mark = lab.mark()
     assert lab.ping(SITE1_RLOC, SITE1_HOST, SITE2_HOST, 0) == "."

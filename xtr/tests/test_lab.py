@@ -92,8 +92,8 @@ def test_lab_up_writes_inventory_and_known_hosts(configured_lab):
     state, summary, pids = configured_lab
     assert "lab writeup-configured up in %s" % state in summary
     assert all(pid for pid in pids.values()) and len(pids) == 3
-    assert "lispnet-SITE1-pw" not in summary  # no secret on the terminal
     inv = yaml.safe_load((state / "inventory.yml").read_text())
+    assert inv["all"]["hosts"]["SITE1"]["ansible_password"] not in summary  # no secret on the terminal
     hosts = inv["all"]["hosts"]
     assert set(hosts) == {"MR_MS", "SITE1", "SITE2"}
     site1 = hosts["SITE1"]
@@ -189,7 +189,7 @@ def test_startup_config_flag_and_topology_exclude_each_other(tmp_path):
     (lambda d: d[1].update(name="MR_MS"), "device name MR_MS used twice"),
     (lambda d: d[0].update(role="router"), "role 'router'"),
     (lambda d: d[0].update(cli_port=70000), "cli_port 70000"),
-    (lambda d: d[0].pop("password"), "password is required"),
+    (lambda d: d[0].update(password=""), "password is required"),
     (lambda d: d[0].update(colour="red"), "unknown field"),
 ])
 def test_bad_topologies_are_refused(tmp_path, change, text):
@@ -211,7 +211,8 @@ def test_builtin_topologies():
     configured = lab.load_topology("writeup-configured")
     for dev in configured.devices:
         dev.check_config()
-        assert dev.startup_text().startswith("hostname %s\nusername admin privilege 15 secret 0 " % dev.name)
+        assert dev.startup_text().startswith("hostname %s\nusername admin privilege 15 secret 9 $9$" % dev.name)
+        assert dev.password not in dev.startup_text()  # the clear text stays in inventory.yml (0600)
     assert "priority 10 weight 50" in configured.devices[1].startup_config
     with pytest.raises(lab.LabError, match="not found"):
         lab.load_topology("no-such-topology")

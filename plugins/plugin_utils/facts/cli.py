@@ -494,6 +494,8 @@ def read_site_table(text):
 
 
 _EID_PREFIX = re.compile(r"^EID-prefix:\s+(\S+)(?:\s+instance-id\s+(\d+))?")
+# the reference router's site line (RFC 9301 §5.6 replay protection); IOS-XE prints none
+_REPLAYS = re.compile(r"^Map-Register replays:\s+(\d+) refused, (\d+) same-nonce refreshes")
 _ETR = re.compile(r"^ETR\s*([^,\s]*)(?:,\s*(.*))?$")
 _DETAIL_FIELDS = {
     "First registered:": "first_registered",
@@ -519,7 +521,7 @@ def _etr_flags(etr, text):
 
 def read_site_detail(text):
     """``show lisp site detail`` / ``show lisp site name X`` / ``show lisp site PREFIX`` ->
-    raw sites ``{name, description, eids: [{prefix, iid, first_registered, last_registered, ttl,
+    raw sites ``{name, description, replays, refreshes, eids: [{prefix, iid, first_registered, last_registered, ttl,
     state, auth_failures, locator_mismatches, etrs: [{address, last_registered, flags, ttl,
     state, locators: [{address, local, state, priority, weight}]}]}]}``."""
     sites = []
@@ -532,7 +534,7 @@ def read_site_detail(text):
         if not stripped:
             continue
         if stripped.startswith("Site name:"):
-            site = {"name": stripped[10:].strip(), "description": None, "eids": []}
+            site = {"name": stripped[10:].strip(), "description": None, "replays": None, "refreshes": None, "eids": []}
             sites.append(site)
             eid = etr = None
             in_locators = False
@@ -541,6 +543,11 @@ def read_site_detail(text):
             continue
         if stripped.startswith("Description:") and eid is None:
             site["description"] = stripped[12:].strip() or None
+            continue
+        if stripped.startswith("Map-Register replays:") and eid is None:
+            match = _REPLAYS.match(stripped)
+            if match:
+                site["replays"], site["refreshes"] = match.group(1), match.group(2)
             continue
         if stripped.startswith("EID-prefix:"):
             match = _EID_PREFIX.match(stripped)

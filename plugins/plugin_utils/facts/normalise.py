@@ -295,6 +295,8 @@ class SiteBuilder:
                 "eid_records": [],
                 "authentication_failures": None,
                 "allowed_locator_mismatches": None,
+                "map_register_replays": None,
+                "map_register_refreshes": None,
             }
         return site
 
@@ -379,6 +381,8 @@ class SiteBuilder:
         site = self._site(raw["name"])
         if raw.get("description"):
             site["description"] = raw["description"]
+        self._fill(site, "map_register_replays", to_int(raw.get("replays")))
+        self._fill(site, "map_register_refreshes", to_int(raw.get("refreshes")))
         for eid in raw.get("eids") or ():
             iid = to_int(eid.get("iid")) or 0
             record = self._record(site, iid, norm_prefix(eid.get("prefix")))

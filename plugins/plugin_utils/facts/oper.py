@@ -203,7 +203,9 @@ def _registration(el, iid, now, sites):
     if site is None:
         site = sites[name] = {"name": name, "description": _t(el, "site-description"), "registered": None,
                               "eid_records": [], "authentication_failures": None,
-                              "allowed_locator_mismatches": None}
+                              "allowed_locator_mismatches": None,
+                              # no Cisco-IOS-XE-lisp-oper leaf counts replays: the CLI detail only
+                              "map_register_replays": None, "map_register_refreshes": None}
     etrs = []
     for reg in _all(el, "etr-registrations"):
         ttl = _int(reg, "ttl")  # minutes in the model

@@ -148,7 +148,8 @@ def _site_details(text):
             eids.append({k: eid.get(k) for k in ("prefix", "iid", "first_registered", "last_registered", "ttl",
                                                  "state", "auth_failures", "locator_mismatches")})
             eids[-1]["etrs"] = etrs
-        out.append({"name": site.get("name"), "description": site.get("description"), "eids": eids})
+        out.append({"name": site.get("name"), "description": site.get("description"), "replays": site.get("replays"),
+                    "refreshes": site.get("refreshes"), "eids": eids})
     return out
 
 

@@ -2,9 +2,11 @@
 
     lisp-xtr run --state-dir DIR --name NAME [--address A] [--cli-port P] [--netconf-port Q]
                  [--host-eid EID ...] [--pcap FILE] [--eid-tun IFNAME]
-    lisp-xtr lab up [--topology FILE|NAME] --state-dir DIR [--startup-config] [--pcap] [--reset]
+    lisp-xtr lab up [--topology FILE|NAME] --state-dir DIR [--base 127.N|auto] [--startup-config] [--pcap] [--reset]
     lisp-xtr lab down --state-dir DIR
     lisp-xtr lab status --state-dir DIR
+    lisp-xtr lab list [--json]
+    lisp-xtr lab check [--topology FILE|NAME] [--base 127.N|auto]
     lisp-xtr netns up|down|status|test ...   (root: the lab with real Linux hosts, lispxtr.netns)
 
 The state directory may also be given as ``$LISP_XTR_STATE_DIR``.
@@ -21,6 +23,7 @@ import sys
 from . import __version__
 
 STATE_ENV = "LISP_XTR_STATE_DIR"
+ADDRESS_IN_USE = 98  # exit status of lisp-xtr run when its address and port are taken (errno EADDRINUSE)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,8 +58,17 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--pcap", action="store_true", help="each node captures its LISP packets to STATE_DIR/NAME/lisp.pcap")
     up.add_argument("--reset", action="store_true", help="rewrite every startup-config from the topology")
     up.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the devices (default 60)")
+    base_help = ("run the topology on other addresses: 127.N maps each 127.a.b.c of the topology (addresses and "
+                 "startup-configs) to 127.N.b.c; auto picks an N in 100..254 whose addresses are all free")
+    up.add_argument("--base", metavar="127.N|auto", help=base_help)
     for name, text in (("down", "stop the lab's processes"), ("status", "show the state of the lab's devices")):
         state_dir(lab_sub.add_parser(name, help=text))
+    listing = lab_sub.add_parser("list", help="list this user's running labs (state dir, topology, routers, addresses, pids)")
+    listing.add_argument("--json", action="store_true", help="as JSON")
+    check = lab_sub.add_parser("check", help="exit 0 when every address and port of the topology is free, else 1 "
+                               "with one line naming the address, port and the process holding it")
+    check.add_argument("--topology", help="topology file or built-in name (default: default)")
+    check.add_argument("--base", metavar="127.N|auto", help=base_help)
     netns = sub.add_parser("netns", add_help=False, help="the lab in network namespaces with real Linux hosts (root; "
                            "lisp-xtr netns --help)")
     netns.add_argument("args", nargs=argparse.REMAINDER)
@@ -64,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> int:
-    from .node import Node, StartupConfigError, read_node_json  # pylint: disable=import-outside-toplevel  # lazy: asyncssh
+    from .node import Node, ReplayStateError, StartupConfigError, read_node_json  # pylint: disable=import-outside-toplevel  # lazy: asyncssh
+    from .portuse import AddressInUse  # pylint: disable=import-outside-toplevel  # with the node
 
     logging.basicConfig(level=getattr(logging, args.log_level), stream=sys.stderr,
                         format="%(asctime)s " + args.name + " %(levelname)s %(name)s: %(message)s")
@@ -85,6 +98,12 @@ def _run(args) -> int:
     except StartupConfigError as exc:
         print("lisp-xtr run: startup-config refused, nothing applied: %s" % exc, file=sys.stderr)
         return 2
+    except ReplayStateError as exc:
+        print("lisp-xtr run: %s" % exc, file=sys.stderr)
+        return 2
+    except AddressInUse as exc:  # one line, the last of node.log: lisp-xtr lab up shows it as it is
+        print("lisp-xtr run: %s: %s" % (args.name, exc), file=sys.stderr)
+        return ADDRESS_IN_USE
     except OSError as exc:
         print("lisp-xtr run: %s on %s: %s" % (args.name, address, exc), file=sys.stderr)
         return 1
@@ -104,9 +123,13 @@ def main(argv=None) -> int:
 
     if args.lab_command == "up":
         return lab.lab_up(args.state_dir, args.topology, configured=args.configured, pcap=args.pcap, reset=args.reset,
-                          timeout=args.timeout)
+                          timeout=args.timeout, base=args.base)
     if args.lab_command == "down":
         return lab.lab_down(args.state_dir)
+    if args.lab_command == "list":
+        return lab.lab_list(as_json=args.json)
+    if args.lab_command == "check":
+        return lab.lab_check(args.topology, args.base)
     return lab.lab_status(args.state_dir)
 
 

@@ -253,6 +253,7 @@ class NetnsLab:
             self.plan = Plan(lab.load_topology(topology or lab.CONFIGURED_TOPOLOGY), prefix)
         except lab.LabError as exc:
             raise NetnsError(str(exc)) from None
+        lab.load_credentials(self.state_dir, self.plan.topology)  # the lab's own, once up() saved them
 
     # -- build ----------------------------------------------------------------------------------
     def up(self, pcap: bool = False, timeout: float = START_TIMEOUT) -> None:
@@ -269,6 +270,7 @@ class NetnsLab:
             except lab.LabError as exc:
                 raise NetnsError(str(exc)) from None
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        lab.save_credentials(self.state_dir, self.plan.topology)
         self._record()  # first, so that down() finds whatever up() got to build
         procs = {}
         try:

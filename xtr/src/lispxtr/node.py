@@ -14,12 +14,18 @@ State lives in ``STATE_DIR/<name>/``:
 ``node.json``       what the lab knows about the device (address, ports, host EIDs)
 ``node.pid``        written once the node answers on all its ports, removed on a clean stop
 ``node.log``        where the lab sends the process's stdout/stderr
+``replay-state.json``, ``replay-state.journal``
+                    the Map-Server's replay ledger (``core.replay``, RFC 9301 §5.6): a snapshot and
+                    the acceptances since, each line fsynced before anything that acceptance caused
+                    (a Map-Notify, an answer from the new registration) leaves the node; folded into
+                    the snapshot at start, at a clean stop and every ``_COMPACT_AFTER`` lines
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import errno
 import gc
 import json
 import logging
@@ -32,6 +38,7 @@ import time
 
 from . import config as cfg
 from .core.router import Router, canonical_address
+from .portuse import AddressInUse, can_bind
 
 LOG = logging.getLogger("lispxtr.node")
 
@@ -47,10 +54,15 @@ _MAX_DATAGRAM = 65536  # any UDP payload (no jumbograms)
 # datagrams) a burst of Map-Requests arriving while the process is off the CPU for some ms is
 # dropped by the kernel; 4 MB holds several thousand. The kernel caps it at net.core.rmem_max.
 _RCVBUF = 4 << 20
+_COMPACT_AFTER = 4096  # replay journal lines before they are folded into the snapshot
 
 
 class StartupConfigError(Exception):
     """The startup-config cannot be booted from (a ConfigError with its line number, or missing)."""
+
+
+class ReplayStateError(Exception):
+    """The replay ledger on disk cannot be read: the node does not start without it."""
 
 
 def node_dir(state_dir, name) -> pathlib.Path:
@@ -162,6 +174,12 @@ class Node:
         self.host_key_path = self.dir / "ssh_host_key"
         self.startup_path = self.dir / "startup-config"
         self.pid_path = self.dir / "node.pid"
+        self.replay_path = self.dir / "replay-state.json"
+        self.replay_journal_path = self.dir / "replay-state.journal"
+        self.replay_write_errors = 0
+        self._journal_fd: int | None = None
+        self._journal_lines = 0
+        self._held: list | None = None  # sends waiting for the replay journal to be on disk
         self.pcap_path = pcap
         self.rng = rng if rng is not None else random.SystemRandom()
         self.router = Router(hostname=name, rloc=address, host_eids=self.host_eids, rng=random.Random(self.rng.getrandbits(64)))
@@ -283,6 +301,7 @@ class Node:
         self._stopped = asyncio.Event()
         self.dir.mkdir(parents=True, exist_ok=True)
         tree = self.load_startup()
+        self._open_replay()
         ensure_host_key(self.host_key_path)
         if self.pcap_path:
             from .wire.pcap import PcapWriter  # pylint: disable=import-outside-toplevel  # only with --pcap
@@ -298,6 +317,11 @@ class Node:
                         LOG.info("%s: UDP %d receive buffer %d KB of the %d KB asked for (raise net.core.rmem_max "
                                  "to queue longer bursts)", self.hostname, port, got >> 10, _RCVBUF >> 10)
                     sock.bind((self.address, port))
+                except OSError as exc:
+                    sock.close()
+                    if exc.errno == errno.EADDRINUSE:
+                        raise AddressInUse(self.address, port, "udp", "LISP %s" % ("control" if port == CONTROL_PORT else "data")) from None
+                    raise
                 except BaseException:
                     sock.close()
                     raise
@@ -310,6 +334,13 @@ class Node:
             self.running = tree
             self._send_all(self.router.apply_config(tree, self.now()))
             self._servers = await start_management(self)
+        except OSError as exc:
+            await self.stop()
+            if exc.errno == errno.EADDRINUSE and not isinstance(exc, AddressInUse):
+                for port, what in ((self.cli_port, "SSH CLI"), (self.netconf_port, "NETCONF")):
+                    if not can_bind(self.address, port, "tcp"):  # ours are closed again: which one is taken
+                        raise AddressInUse(self.address, port, "tcp", what) from None
+            raise
         except BaseException:
             await self.stop()
             raise
@@ -348,6 +379,7 @@ class Node:
         self._ephemeral.clear()
         if self._pcap is not None:
             self._pcap.close()
+        self._close_replay()
         try:
             if self.pid_path.read_text().strip() == str(os.getpid()):
                 self.pid_path.unlink()
@@ -392,14 +424,87 @@ class Node:
                 LOG.warning("%s: malformed LISP packet from %s:%d to port %d dropped (%d so far)",
                             self.hostname, src[0], src[1], dst[1], self.malformed)
         if out:
+            held = self._held
+            if held is None and self.router.replay.pending:
+                held = self._held = []
+            if held is not None:  # RFC 9301 §5.6: nothing an accepted Map-Register caused leaves before
+                held.extend(out)  # its nonce is on disk (after_receive writes it, then sends these)
+                return
             send = self._send
             for item in out:
                 send(item)
 
     def after_receive(self) -> None:
+        self._flush_replay()
         self._deliver_events()
         self._write_eid_side()
         self._reschedule()
+
+    # -- the replay ledger on disk (RFC 9301 §5.6: "save in persistent storage") -----------------
+    def _open_replay(self) -> None:
+        """Read the snapshot and the journal, fold them into a new snapshot, open the journal."""
+        ledger = self.router.replay
+        try:
+            snapshot = self.replay_path.read_text(encoding="utf-8") if self.replay_path.exists() else ""
+            journal = self.replay_journal_path.read_text(encoding="utf-8") if self.replay_journal_path.exists() else ""
+            lines = ledger.load(snapshot, journal)
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+            raise ReplayStateError("%s: unreadable replay state (%s); the node does not start without it. Moving the "
+                                   "file away starts it with none: Map-Registers captured earlier could then be "
+                                   "accepted again" % (self.replay_path, exc)) from None
+        if ledger.entries:
+            LOG.info("%s: replay state: %d xTR entries (%d journal lines since the last snapshot)",
+                     self.hostname, len(ledger.entries), lines)
+        ledger.journaling = True
+        self._compact_replay()
+
+    def _compact_replay(self) -> None:
+        """The ledger as one snapshot (atomic write), then an empty journal. A crash in between
+        leaves journal lines the snapshot holds already; reading them again changes nothing."""
+        atomic_write(self.replay_path, self.router.replay.dump())
+        if self._journal_fd is None:
+            self._journal_fd = os.open(self.replay_journal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.ftruncate(self._journal_fd, 0)
+        os.fsync(self._journal_fd)
+        self._journal_lines = 0
+
+    def _flush_replay(self) -> None:
+        """Journal lines of the Map-Registers just accepted, written and fsynced; then the sends
+        that waited for them."""
+        ledger = self.router.replay
+        if ledger.pending:
+            lines = ledger.take()
+            if self._journal_fd is not None:
+                data = "".join(lines).encode("utf-8")
+                try:
+                    while data:
+                        data = data[os.write(self._journal_fd, data):]
+                    os.fsync(self._journal_fd)
+                    self._journal_lines += len(lines)
+                    if self._journal_lines >= _COMPACT_AFTER:
+                        self._compact_replay()
+                except OSError as exc:  # the ledger in memory still refuses replays until a restart
+                    self.replay_write_errors += 1
+                    LOG.error("%s: writing the replay state failed (%d times): %s", self.hostname,
+                              self.replay_write_errors, exc)
+        held = self._held
+        if held is not None:
+            self._held = None
+            for send in held:
+                self._send(send)
+
+    def _close_replay(self) -> None:
+        if self._journal_fd is None:
+            return
+        try:
+            self._flush_replay()
+            self._compact_replay()
+        except OSError as exc:
+            LOG.error("%s: saving the replay state failed: %s", self.hostname, exc)
+        finally:
+            os.close(self._journal_fd)
+            self._journal_fd = None
+            self.router.replay.journaling = False
 
     # -- the EID side on a TUN device (``eid_tun``) ----------------------------------------------
     def _open_tun(self) -> None:

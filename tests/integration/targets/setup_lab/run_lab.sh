@@ -5,7 +5,8 @@
 # --story: the playbook plays the write-up's story first: it gets lab_intent_dir (the write-up's
 # intent, examples/lab/). Every playbook runs with a home whose ~/.ssh/known_hosts is the lab's.
 # Settings (ansible-test passes no environment through): tests/integration/integration_config.yml,
-# for example "setup_lab_topology: /path/to/topology.yml" to run the lab on other 127.x addresses.
+# for example "setup_lab_topology: /path/to/topology.yml", or "setup_lab_base: 127.N" (default auto:
+# free 127.N.x.y addresses picked per run, never those of a running lab).
 set -eux
 story=false
 if [ "${1:-}" = "--story" ]; then

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from ..wire.auth import KEY_HMAC_SHA1, KEY_HMAC_SHA256, sign, verify
 from ..wire.map_register import MapRegister
 from ..wire.map_reply import MapReply
-from .codec import eid_prefix, make_record
+from ..wire.record import EidRecord, Locator
+from .codec import address, eid_prefix, make_record, wire_eid
 from .map_cache import PrefixTable
 from .map_server import itr_rloc
 from .prefix import EidPrefix
@@ -121,8 +122,9 @@ class Etr:
 
     # -- Map-Register ------------------------------------------------------------------------
     def records(self, authoritative: bool = True) -> tuple:
-        return tuple(make_record(dm.prefix, [(a, pri, wgt, True, True) for a, pri, wgt in dm.locators], RECORD_TTL,
-                                 authoritative=authoritative)
+        # RFC 9301 §5.4: the L bit marks the locators that are this router's own
+        return tuple(make_record(dm.prefix, [(a, pri, wgt, a == self.rloc, True) for a, pri, wgt in dm.locators],
+                                 RECORD_TTL, authoritative=authoritative)
                      for dm in self.database.values())
 
     def _next_nonce(self, now: float) -> int:
@@ -166,9 +168,10 @@ class Etr:
         return []
 
     # -- Map-Request -------------------------------------------------------------------------
-    def handle_request(self, request, reply_port: int, now: float) -> list[Send]:
+    def handle_request(self, request, reply_port: int, now: float, probed: str | None = None) -> list[Send]:
         """Answer a Map-Request for one of our EID-prefixes authoritatively, straight to the ITR
-        (RFC 9301 §6.1, §8.3). Returns [] when the EID is not ours."""
+        (RFC 9301 §6.1, §8.3). Returns [] when the EID is not ours. ``probed`` is the address an
+        RLOC-probe was sent to (the destination of the datagram)."""
         c = self.counters
         if not request.eid_records:
             return []
@@ -180,8 +183,14 @@ class Etr:
             c.bump("etr_map_request_dropped")
             return []
         c.bump("etr_map_reply_out")
-        record = make_record(dm.prefix, [(a, pri, wgt, False, True) for a, pri, wgt in dm.locators], RECORD_TTL,
-                             authoritative=True)
+        # RFC 9301 §5.4: the L bit on the locators that are ours; in the reply to an RLOC-probe
+        # (§7.1) the p bit on the one locator that was probed, so that the ITR knows which locator
+        # answered even when the reply leaves from another address.
+        target = probed if request.probe else None
+        locators = tuple(Locator(address(a), priority=pri, weight=wgt, local=a == self.rloc, probed=a == target)
+                         for a, pri, wgt in dm.locators)
+        eid, plen = wire_eid(dm.prefix)
+        record = EidRecord(eid, plen, locators, RECORD_TTL, 0, True)
         data = MapReply(request.nonce, (record,), probe=request.probe).encode()
         return [Send(data, (self.rloc, CONTROL_PORT), (itr, reply_port))]
 

@@ -233,7 +233,10 @@ class Itr:
             inner_src = pending.source_eid if same_family else "::" if pending.eid.afi == "ipv6" else "0.0.0.0"
         ecm = EncapsulatedControl.wrap(request.encode(), inner_src, int_to_addr(pending.eid.afi, pending.eid.addr),
                                        CONTROL_PORT, CONTROL_PORT)
-        return Send(ecm.encode(), (self.rloc, CONTROL_PORT), (self.map_resolvers[0], CONTROL_PORT))
+        # RFC 9301 §5.8: the outer UDP source port of an ECM "is randomly allocated" (the Map-Reply
+        # comes back to the inner source port, 4342, on the ITR-RLOC)
+        sport = self.rng.randrange(EPHEMERAL_BASE, 65536)
+        return Send(ecm.encode(), (self.rloc, sport), (self.map_resolvers[0], CONTROL_PORT))
 
     def handle_reply(self, reply, src: tuple[str, int], now: float) -> list[Send]:
         c = self.counters

@@ -1,17 +1,22 @@
 """Map-Server (RFC 9301 §8.2, §8.3): sites, Map-Register authentication and registration state,
 Map-Notify, and answering or forwarding Map-Requests for registered EID-prefixes.
 
-Replay protection (RFC 9301 §5.6 "Nonce"): the ETR increments the nonce on every Map-Register; the
-Map-Server keeps the last nonce accepted per (site key, xTR-ID) — per (site key, source RLOC) when
-the Map-Register carries no xTR-ID — and drops a Map-Register whose nonce, read as an unsigned
-64-bit integer, is not greater. The check runs only after the MAC verified, so a forged message
-cannot move the saved nonce. (Our ``Etr`` derives its nonces from the clock in microseconds and
-never lets them go back, so they keep increasing across restarts.)
+Replay protection (RFC 9301 §5.6 "Nonce"): the nonces accepted per (site, site key, xTR-ID) — per
+(site, site key) when the Map-Register carries no xTR-ID — live in a ``ReplayLedger``
+(``core.replay``: why it is not just "the last nonce", and how lispers.net's same-nonce
+re-registrations and IOS-XE's random nonces are served), which ``Node`` keeps on disk so that a
+captured Map-Register is refused after a restart too. The check runs only after the MAC verified,
+so a forged message cannot move the ledger. A refused Map-Register is counted per site
+(``show lisp site detail``) and logged, at most once a minute per site. (Our ``Etr`` derives its
+nonces from the clock in microseconds and never lets them go back, so they keep increasing across
+restarts.)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
+import logging
 import struct
 from dataclasses import dataclass, field
 
@@ -20,8 +25,12 @@ from ..wire.map_notify import MapNotify
 from ..wire.record import EidRecord
 from .codec import eid_prefix, make_record
 from .map_cache import ACTION_NATIVE, PrefixTable
-from .prefix import MAX_LEN, EidPrefix, mask
+from .prefix import MAX_LEN, EidPrefix, mask, prefix_text
+from .replay import NEW, REPLAY, ReplayLedger, key_fingerprint, message_digest
 from .types import CONTROL_PORT, Counters, Send
+
+LOG = logging.getLogger("lispxtr.map_server")
+REPLAY_LOG_INTERVAL = 60.0  # seconds: at most one replay log line per site in this time
 
 _REPLY_HEADER = struct.Struct("!IQ")  # RFC 9301 §5.4: Type=2 ... Record Count, then the nonce
 _MAP_REPLY_ONE_RECORD = (2 << 28) | 1
@@ -91,6 +100,20 @@ class Site:
     auth_failures: int = 0
     allowed_locator_mismatches: int = 0
     registrations: dict = field(default_factory=dict)  # EidPrefix -> RegisteredPrefix
+    replays: int = 0  # Map-Registers refused as replays (RFC 9301 §5.6)
+    last_replay: tuple | None = None  # (when, (address, port)) of the last one
+    refreshes: int = 0  # same-nonce re-registrations accepted as refreshes (core.replay)
+    # EidPrefix -> (last registered, (address, port)): kept when the registration expires, so that
+    # ``show lisp site`` tells when and by whom a site that is no longer registered last was
+    history: dict = field(default_factory=dict)
+    replay_logged_at: float | None = None
+    replays_unlogged: int = 0
+    key_fp_cache: tuple = ("", "")
+
+    def key_fp(self) -> str:
+        if self.key_fp_cache[0] != self.key:
+            self.key_fp_cache = (self.key, key_fingerprint(self.key))
+        return self.key_fp_cache[1]
 
     def allows(self, p: EidPrefix) -> EidPrefix | None:
         """The configured EID-record that admits ``p`` (RFC 9301 §8.2), or None."""
@@ -111,15 +134,15 @@ def _etr_key(msg, src):
 class MapServer:
     """Sans-I/O Map-Server. Feed it decoded messages; it returns ``Send`` lists."""
 
-    def __init__(self, rloc: str, counters: Counters | None = None):
+    def __init__(self, rloc: str, counters: Counters | None = None, ledger: ReplayLedger | None = None):
         self.rloc = rloc
         self.counters = counters if counters is not None else Counters()
+        self.ledger = ledger if ledger is not None else ReplayLedger()
         self.sites: dict[str, Site] = {}
         self._configured: dict[tuple[int, str], PrefixTable] = {}  # -> (site, cfg prefix)
         self._ancestors: dict[tuple[int, str], set] = {}  # every (addr, plen) on the way to an EID-prefix
         self._negative_records: dict[tuple, bytes] = {}  # (prefix, ttl) -> encoded negative record
         self._registered: dict[tuple[int, str], PrefixTable] = {}  # -> RegisteredPrefix
-        self._last_nonce: dict[tuple, int] = {}
         self._deadlines: list = []
         self._seq = 0
 
@@ -188,12 +211,23 @@ class MapServer:
             c.bump("map_register_auth_failures")
             return []
         key = _etr_key(msg, src)
-        replay_key = (site.name, site.key, key)  # RFC 9301 §5.6: per xTR-ID and key pair
-        last = self._last_nonce.get(replay_key)
-        if last is not None and msg.nonce <= last:  # RFC 9301 §5.6: not greater -> replay
-            c.bump("map_register_replayed")
+        # RFC 9301 §5.6: per xTR-ID and key pair (core.replay); without an xTR-ID, per key
+        ledger_key = (site.name, site.key_fp(), msg.xtr_id.hex() if msg.xtr_id is not None else "-")
+        digest = message_digest(raw)
+        verdict = self.ledger.check(ledger_key, msg.nonce, digest, src[0])
+        if verdict == REPLAY:  # RFC 9301 §5.6: MUST drop, SHOULD log
+            self._replayed(site, msg, src, now)
             return []
-        self._last_nonce[replay_key] = msg.nonce
+        if verdict == NEW:
+            self.ledger.accept(ledger_key, msg.nonce, digest, src[0], now)
+            if self.ledger.full_events:
+                for name, xtr in self.ledger.full_events:
+                    LOG.warning("site %s: replay state of xTR-ID %s holds %d random nonces; the oldest are now refused, "
+                                "change the site key (RFC 9301 §5.6)", name, xtr, len(self.ledger.entries[ledger_key].nonces))
+                self.ledger.full_events.clear()
+        else:  # the very Map-Register accepted last, from where it came: timers only (core.replay)
+            site.refreshes += 1
+            c.bump("map_register_refreshed")
         accepted = []
         for rec, p in zip(msg.records, prefixes):
             if p is None or site.allows(p) is None:
@@ -219,10 +253,30 @@ class MapServer:
         if msg.want_map_notify and accepted:
             # RFC 9301 §5.7: Map-Notify copies the Map-Register's fields, signed with the same key
             notify = MapNotify(msg.nonce, msg.key_id, tuple(accepted), msg.xtr_id, msg.site_id, b"", msg.alg_id)
-            data = sign(notify, site.key).encode()
+            # RFC 9301 §5.7: ... and with the Map-Register's authentication data length (a 16-byte
+            # HMAC-SHA-256-128 or 12-byte HMAC-SHA-1-96 register gets the same form back)
+            data = sign(notify, site.key, length=len(msg.auth_data)).encode()
             out.append(Send(data, (self.rloc, CONTROL_PORT), src))
             c.bump("map_notify_out")
         return out
+
+    def _replayed(self, site: Site, msg, src, now: float) -> None:
+        """Count a refused Map-Register and log it, at most once per REPLAY_LOG_INTERVAL per site
+        (a flood of replays must not flood the log)."""
+        site.replays += 1
+        site.last_replay = (now, tuple(src[:2]))
+        self.counters.bump("map_register_replayed")
+        if site.replay_logged_at is not None and now - site.replay_logged_at < REPLAY_LOG_INTERVAL:
+            site.replays_unlogged += 1
+            return
+        more = " (%d more since the last report)" % site.replays_unlogged if site.replays_unlogged else ""
+        LOG.warning("site %s: Map-Register from %s:%d refused as a replay (nonce 0x%016X, xTR-ID %s, %s) "
+                    "- %d replays so far%s", site.name, src[0], src[1], msg.nonce,
+                    msg.xtr_id.hex() if msg.xtr_id is not None else "none",
+                    ", ".join(prefix_text(eid_prefix(r.eid, r.mask_len)) for r in msg.records[:4]
+                              if eid_prefix(r.eid, r.mask_len) is not None) or "no EID-prefix",
+                    site.replays, more)
+        site.replay_logged_at, site.replays_unlogged = now, 0
 
     def _register(self, site: Site, p: EidPrefix, rec, msg, key, src, now: float) -> None:
         reg = site.registrations.get(p)
@@ -232,13 +286,18 @@ class MapServer:
         timeout = min(REGISTRATION_TIMEOUT, rec.ttl * 60.0)  # RFC 9301 §8.2, or the record TTL if shorter
         old = reg.etrs.get(key)
         locators = [RegisteredLocator(str(l.address), l.priority, l.weight, l.local, l.reachable) for l in rec.locators]
-        reply_record = EidRecord(rec.eid, rec.mask_len, rec.locators, rec.ttl, rec.action, False).encode()
+        # RFC 9301 §5.4: a Map-Server proxy-replying sets the L bit to 0 on every locator (and a
+        # p bit has no business in a Map-Register's record)
+        proxied = tuple(l if not (l.local or l.probed) else dataclasses.replace(l, local=False, probed=False)
+                        for l in rec.locators)
+        reply_record = EidRecord(rec.eid, rec.mask_len, proxied, rec.ttl, rec.action, False).encode()
         reg.etrs[key] = EtrRegistration(
             source=src, locators=locators, ttl_min=rec.ttl, proxy_reply=msg.proxy_reply,
             want_map_notify=msg.want_map_notify,
             first_registered=old.first_registered if old is not None else now,
             last_registered=now, expires=now + timeout, nonce=msg.nonce, xtr_id=msg.xtr_id,
             site_id=msg.site_id, hash_function=msg.algorithm, reply_record=reply_record)
+        site.history[p] = (now, tuple(src[:2]))
         self._seq += 1
         heapq.heappush(self._deadlines, (now + timeout, self._seq, site.name, p, key))
 

@@ -41,17 +41,19 @@ def oper_state(router, now: float) -> dict:
         for site in ms.sites.values():
             sites.append({"name": site.name, "description": site.description, "auth_failures": site.auth_failures,
                           "allowed_locator_mismatches": site.allowed_locator_mismatches,
+                          "replays": site.replays, "refreshes": site.refreshes,
                           "registered": any(r.etrs for r in site.registrations.values())})
             for p in sorted(set(site.eid_records) | set(site.registrations)):
                 reg = site.registrations.get(p)
                 etrs = sorted(reg.etrs.values(), key=lambda e: -e.last_registered) if reg is not None else []
                 latest = etrs[0] if etrs else None
+                gone = site.history.get(p) if latest is None else None  # registered once, expired since
                 registrations.append({
                     "iid": p.iid, "afi": p.afi, "prefix": prefix_text(p), "site": site.name,
                     "registered": latest is not None,
                     "first_registered": reg.first_registered if reg is not None else None,
-                    "last_registered": latest.last_registered if latest else None,
-                    "last_source": latest.source[0] if latest else None,
+                    "last_registered": latest.last_registered if latest else gone[0] if gone else None,
+                    "last_source": latest.source[0] if latest else gone[1][0] if gone else None,
                     "ttl_s": latest.ttl_min * 60 if latest else None,
                     "proxy_reply": any(e.proxy_reply for e in etrs),
                     "want_map_notify": any(e.want_map_notify for e in etrs),

@@ -33,6 +33,7 @@ from .map_cache import ACTION_DROP, ACTION_NATIVE, ACTION_SEND_MAP_REQUEST, MapC
 from .map_resolver import MapResolver
 from .map_server import MapServer, SiteConfig
 from .oper import oper_state
+from .replay import ReplayLedger
 from .prefix import EidPrefix, addr_to_int, parse_prefix
 from .show import render
 from .types import CONTROL_PORT, DATA_PORT, Counters, EchoReply, Send
@@ -101,6 +102,7 @@ class Router:
         self.site_id = bytes(8)
         self.map_cache = MapCache()
         self.map_server: MapServer | None = None
+        self.replay = ReplayLedger()  # the Map-Server's accepted nonces; Node keeps them on disk
         self.map_resolver: MapResolver | None = None
         self.itr: Itr | None = None
         self.etr: Etr | None = None
@@ -188,7 +190,7 @@ class Router:
         # Map-Server
         if flags.get("map_server"):
             if self.map_server is None:
-                self.map_server = MapServer(self.rloc, self.counters)
+                self.map_server = MapServer(self.rloc, self.counters, self.replay)
             self.map_server.configure(sites, now)
         else:
             self.map_server = None
@@ -271,7 +273,7 @@ class Router:
             if dst[1] == DATA_PORT:
                 out = self._receive_data(data, src, now)
             else:
-                out = self._receive_control(data, src, now)
+                out = self._receive_control(data, src, now, dst)
         except LispWireError:
             self.counters.bump("malformed_dropped")
             return []
@@ -283,7 +285,7 @@ class Router:
             self._note_out(out, now)
         return out
 
-    def _receive_control(self, data: bytes, src, now: float) -> list[Send]:
+    def _receive_control(self, data: bytes, src, now: float, dst=None) -> list[Send]:
         if data[:1] in _ECM_FIRST and self.etr is None:  # an MR/MS: try the common ECM Map-Request
             view = map_request_view(data)
             if view is not None:
@@ -322,8 +324,8 @@ class Router:
                 c.bump("smr_dropped")
                 return []
             # a bare Map-Request (RLOC-probe), answered by the ETR for its own EIDs
-            if self.etr is not None:
-                return self.etr.handle_request(msg, src[1], now)
+            if self.etr is not None:  # RFC 9301 §7.1: the probed locator is where the probe was sent
+                return self.etr.handle_request(msg, src[1], now, probed=dst[0] if dst is not None else self.rloc)
             c.bump("map_request_dropped")
             return []
         if kind is MapNotifyAck:

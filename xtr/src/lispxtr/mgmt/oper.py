@@ -185,7 +185,7 @@ def _registration(af, entry):
     _leaf(reg, "is-registered", bool(entry.get("registered")))
     _leaf(reg, "authentication-error", _uint(entry.get("auth_failures") or 0, 64))
     _leaf(reg, "rloc-mismatch-error", _uint(entry.get("allowed_locator_mismatches") or 0, 64))
-    if source:
+    if source and entry.get("registered"):  # an expired registration keeps only its last source and time
         # The core keeps the latest registering ETR; its source port is LISP's control port.
         etr = _sub(reg, "etr-registrations")
         _time(etr, "last-registration-time", entry.get("last_registered"))

@@ -80,34 +80,46 @@ def verify(raw: bytes, key) -> bool:
     return hmac.compare_digest(expected, raw[AUTH_OFFSET:end])
 
 
-def sign(message, key, alg: int | None = None):
+def sign(message, key, alg: int | None = None, length: int | None = None):
     """Fill in the authentication data; returns the same kind it is given.
 
     ``message`` is a ``MapRegister``/``MapNotify``/``MapNotifyAck`` (a signed copy is returned) or
     the encoded bytes of one (signed bytes are returned). ``alg`` (``KEY_HMAC_SHA1`` or
-    ``KEY_HMAC_SHA256``) overrides the message's algorithm; the full digest is always sent.
+    ``KEY_HMAC_SHA256``) overrides the message's algorithm. The full digest is sent unless
+    ``length`` names one of the algorithm's truncated forms (12 bytes for HMAC-SHA-1-96, 16 for
+    HMAC-SHA-256-128, RFC 9301 §12.5): a Map-Notify answers a Map-Register in the register's form.
     """
     key = _key_bytes(key)
     if isinstance(message, (bytes, bytearray, memoryview)):
         raw = bytes(message)
         if len(raw) < AUTH_OFFSET or raw[0] >> 4 not in _AUTHENTICATED_TYPES:
             raise LispWireError("sign: not a Map-Register, Map-Notify or Map-Notify-Ack")
-        _key_id, cur_alg, length = _AUTH_HDR.unpack_from(raw, 12)
-        if len(raw) < AUTH_OFFSET + length:
-            raise LispWireError("sign: authentication data length %d exceeds the message" % length)
+        _key_id, cur_alg, cur_length = _AUTH_HDR.unpack_from(raw, 12)
+        if len(raw) < AUTH_OFFSET + cur_length:
+            raise LispWireError("sign: authentication data length %d exceeds the message" % cur_length)
         alg = cur_alg if alg is None else alg
-        full = digest_length(alg)
-        if full is None or _ALGORITHMS[alg][0] is None:
-            raise LispWireError("sign: algorithm %r cannot be used for signing" % (alg,))
-        zeroed = raw[:13] + struct.pack("!BH", alg, full) + bytes(full) + raw[AUTH_OFFSET + length:]
-        mac = _mac(alg, key, zeroed)
+        full = _length(alg, length)
+        zeroed = raw[:13] + struct.pack("!BH", alg, full) + bytes(full) + raw[AUTH_OFFSET + cur_length:]
+        mac = _mac(alg, key, zeroed)[:full]
         return zeroed[:AUTH_OFFSET] + mac + zeroed[AUTH_OFFSET + full:]
     if not hasattr(message, "alg_id") or not hasattr(message, "auth_data"):
         raise LispWireError("sign: %r is not an authenticated LISP message" % (message,))
     if alg is None:
         alg = message.alg_id if message.alg_id != KEY_NONE else KEY_HMAC_SHA256
-    if _ALGORITHMS.get(alg, (None,))[0] is None:
-        raise LispWireError("sign: algorithm %r cannot be used for signing" % (alg,))
-    template = dataclasses.replace(message, alg_id=alg, auth_data=b"")  # zero-filled, full length
-    mac = _mac(alg, key, template.encode())
+    size = _length(alg, length)
+    template = dataclasses.replace(message, alg_id=alg, auth_data=bytes(size))  # zero-filled
+    mac = _mac(alg, key, template.encode())[:size]
     return dataclasses.replace(template, auth_data=mac)
+
+
+def _length(alg, length) -> int:
+    """The authentication data length ``sign`` writes: the full digest, or an accepted ``length``."""
+    spec = _ALGORITHMS.get(alg)
+    if spec is None or spec[0] is None:
+        raise LispWireError("sign: algorithm %r cannot be used for signing" % (alg,))
+    if length is None:
+        return spec[1]
+    if length not in spec[2]:
+        raise LispWireError("sign: authentication data length %r does not fit algorithm %d (%s): expected %s"
+                            % (length, alg, ALGORITHM_NAMES[alg], " or ".join(map(str, spec[2]))))
+    return length

@@ -97,6 +97,7 @@ LAB_SITE_DETAIL = """LISP Site Registration Information
 Site name: SITE1
 Description: Branch 1
 Allowed configured locators: any
+Map-Register replays: 0 refused, 0 same-nonce refreshes
 Allowed EID-prefixes:
 
   EID-prefix: 192.168.1.0/24
@@ -124,6 +125,7 @@ Allowed EID-prefixes:
 Site name: SITE2
 Description: Branch 2
 Allowed configured locators: any
+Map-Register replays: 2 refused, 1 same-nonce refreshes, last refused from 127.0.66.6:4342 00:00:05 ago
 Allowed EID-prefixes:
 
   EID-prefix: 192.168.2.0/24

@@ -31,6 +31,7 @@ def test_r16_show_lisp_site_name():
     assert site == [{
         "name": "1", "description": None, "registered": True,
         "authentication_failures": 0, "allowed_locator_mismatches": 0,
+        "map_register_replays": None, "map_register_refreshes": None,  # IOS-XE prints no replay line
         "eid_records": [{
             "instance_id": 0, "prefix": "192.168.100.0/24", "registered": True,
             "last_registered_by": "10.0.0.23", "last_registered_by_port": None, "last_registered": 28,
@@ -82,6 +83,9 @@ def test_lab_site_detail_two_sites_unregistered_prefix_ipv6_etr():
     assert sites["SITE1"]["description"] == "Branch 1"
     site2 = sites["SITE2"]
     assert (site2["registered"], site2["authentication_failures"], site2["allowed_locator_mismatches"]) == (True, 3, 1)
+    # the reference router's replay line (RFC 9301 §5.6); real IOS-XE output has none: null
+    assert (site2["map_register_replays"], site2["map_register_refreshes"]) == (2, 1)
+    assert (sites["SITE1"]["map_register_replays"], sites["SITE1"]["map_register_refreshes"]) == (0, 0)
     unregistered, v6 = site2["eid_records"]
     assert (unregistered["registered"], unregistered["last_registered"], unregistered["state"]) == (False, None, "unknown")
     assert (v6["instance_id"], v6["prefix"], v6["last_registered_by"], v6["last_registered_by_port"]) == (

@@ -95,7 +95,8 @@ def site_output(sites, seed=9301):
             "last_registered_by_port": who_port, "last_registered": last_registered, "first_registered": None,
             "ttl": None, "state": None, "authentication_failures": None, "allowed_locator_mismatches": None, "etrs": [],
         } for prefix, registered, who, who_port, last_registered in records],
-            "authentication_failures": None, "allowed_locator_mismatches": None})
+            "authentication_failures": None, "allowed_locator_mismatches": None,
+            "map_register_replays": None, "map_register_refreshes": None})
     return "\n".join(lines) + "\n", facts
 
 
