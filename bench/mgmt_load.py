@@ -147,10 +147,30 @@ def _round(value):
 
 # --- management workers (separate processes, one thread per session) ---------------------------------------------
 
+# The MR_MS's own host key (read from its state directory by main), handed to the worker processes
+# through the environment: the sessions verify it and refuse any other key.
+KNOWN_HOSTS_ENV = "BENCH_MGMT_KNOWN_HOSTS"
+
+
+def _trust_node_key(node):
+    import paramiko  # pylint: disable=import-outside-toplevel  # only where the key is read
+    key = paramiko.PKey.from_path(str(node.dir / "ssh_host_key"))
+    path = node.state_dir / "known_hosts"
+    path.write_text("".join("[%s]:%d %s %s\n" % (MS, port, key.get_name(), key.get_base64()) for port in (CLI_PORT, NETCONF_PORT)),
+                    encoding="utf-8")
+    os.environ[KNOWN_HOSTS_ENV] = str(path)
+
+
+def _host_key_b64(port):
+    import paramiko  # pylint: disable=import-outside-toplevel  # only in the worker processes
+    keys = paramiko.HostKeys(os.environ[KNOWN_HOSTS_ENV]).lookup("[%s]:%d" % (MS, port))
+    return next(iter(keys.values())).get_base64()
+
+
 def _netconf_session(stop, ready, stats, lock):
     from ncclient import manager  # pylint: disable=import-outside-toplevel  # only in the worker processes
     m = manager.connect(host=MS, port=NETCONF_PORT, username=benchlib.USER, password=benchlib.PASSWORD,
-                        device_params={"name": "iosxe"}, hostkey_verify=False, look_for_keys=False,
+                        device_params={"name": "iosxe"}, hostkey_verify=True, hostkey_b64=_host_key_b64(NETCONF_PORT), look_for_keys=False,
                         allow_agent=False, timeout=120)
     ready()
     try:
@@ -181,7 +201,8 @@ def _cli_session(stop, ready, stats, lock):
     from netmiko import ConnectHandler  # pylint: disable=import-outside-toplevel  # only in the worker processes
     conn = ConnectHandler(device_type="cisco_xe", host=MS, port=CLI_PORT, username=benchlib.USER,
                           password=benchlib.PASSWORD, conn_timeout=120, auth_timeout=120, banner_timeout=120,
-                          read_timeout_override=120)
+                          read_timeout_override=120, ssh_strict=True, system_host_keys=False, alt_host_keys=True,
+                          alt_key_file=os.environ[KNOWN_HOSTS_ENV])
     ready()
     try:
         while not stop.is_set():
@@ -373,6 +394,7 @@ def main(argv=None):
     sites = [("S%d" % i, "key-%d" % i, [site_prefix(i)]) for i in range(args.sites)]
     node = benchlib.NodeProcess("MR_MS", MS, benchlib.ms_startup(sites), cli_port=CLI_PORT, netconf_port=NETCONF_PORT)
     node.start()
+    _trust_node_key(node)
     runs = []
     prober = None
     try:

@@ -56,6 +56,24 @@ def startup_config(sites):
     return "\n".join(lines) + "\n"
 
 
+# The host keys this benchmark trusts: the key of the router it started (read from its state
+# directory), or those of --known-hosts for --host; a key first seen on connect is refused.
+KNOWN_HOSTS = paramiko.HostKeys()
+
+
+def trust_router_key(key_file, address, ports):
+    key = paramiko.PKey.from_path(str(key_file))
+    for port in ports:
+        KNOWN_HOSTS.add("[%s]:%d" % (address, port), key.get_name(), key)
+
+
+def host_key_b64(host, port):
+    keys = KNOWN_HOSTS.lookup(host if port == 22 else "[%s]:%d" % (host, port))
+    if not keys:
+        raise SystemExit("no known host key for %s:%d (--known-hosts)" % (host, port))
+    return next(iter(keys.values())).get_base64()
+
+
 def start_router(address, port, sites):
     state = pathlib.Path(tempfile.mkdtemp(prefix="mgmt-bench-"))
     (state / "BENCH").mkdir()
@@ -86,6 +104,7 @@ def start_router(address, port, sites):
         if proc.poll() is not None:
             raise SystemExit("lisp-xtr run exited: %s" % proc.stderr.read().decode(errors="replace"))
         try:
+            trust_router_key(state / "BENCH" / "ssh_host_key", address, (port - 1, port))
             with connect(address, port, USER, PASSWORD):
                 return proc, state
         except Exception:  # pylint: disable=broad-exception-caught  # not listening yet
@@ -101,7 +120,8 @@ def connect(host, port, username, password):
         username=username,
         password=password,
         device_params={"name": "iosxe"},
-        hostkey_verify=False,
+        hostkey_verify=True,
+        hostkey_b64=host_key_b64(host, port),
         look_for_keys=False,
         allow_agent=False,
         timeout=60,
@@ -120,7 +140,10 @@ def raw_get_config(host, port, username, password, repeat):
     """get-config over a bare SSH channel (base:1.0 framing): the server's own time, without
     ncclient's polling of its transport thread."""
     client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # a benchmark, not a trust decision
+    for name, keys in KNOWN_HOSTS.items():
+        for key_type, key in keys.items():
+            client.get_host_keys().add(name, key_type, key)
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
     client.connect(host, port, username, password, look_for_keys=False, allow_agent=False, timeout=30)
     try:
         chan = client.get_transport().open_session()
@@ -167,6 +190,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--host", help="measure this running device instead of starting one")
     parser.add_argument("--port", type=int, default=2830)
+    parser.add_argument("--known-hosts", default="~/.ssh/known_hosts", help="host keys of --host (default ~/.ssh/known_hosts)")
     parser.add_argument("--username", default=USER)
     parser.add_argument("--password", default=os.environ.get("BENCH_NETCONF_PASSWORD", PASSWORD))
     parser.add_argument("--address", default="127.0.54.1", help="loopback address of the router started here")
@@ -176,7 +200,9 @@ def main(argv=None):
 
     proc = state = None
     host = args.host
-    if host is None:
+    if host is not None:
+        KNOWN_HOSTS.load(os.path.expanduser(args.known_hosts))
+    else:
         host = args.address
         proc, state = start_router(host, args.port, args.sites)
     try:

@@ -111,16 +111,21 @@ def to_plain(value):
         return to_plain(value.to_dict())
     if hasattr(value, "__dataclass_fields__"):
         return {k: to_plain(getattr(value, k)) for k in value.__dataclass_fields__}
-    if isinstance(value, (str, int, float, bool)) or value is None:
+    # ansible-core 2.19+ hands task arguments over as tagged subclasses of str, int and float
+    # (data tagging: _AnsibleTaggedStr, ...), which yaml.safe_dump refuses: return the plain type.
+    if isinstance(value, bool) or value is None:
         return value
+    for plain in (str, int, float):
+        if isinstance(value, plain):
+            return plain(value) if type(value) is not plain else value  # pylint: disable=unidiomatic-typecheck  # exact type wanted
     return str(value)
 
 
 def yaml_text(value):
     if yaml is None:
         import json  # pylint: disable=import-outside-toplevel  # fallback only
-        return json.dumps(value, indent=2, sort_keys=False) + "\n"
-    return yaml.safe_dump(value, default_flow_style=False, sort_keys=False)
+        return json.dumps(to_plain(value), indent=2, sort_keys=False) + "\n"
+    return yaml.safe_dump(to_plain(value), default_flow_style=False, sort_keys=False)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,15 +7,19 @@ from netmiko import ConnectHandler
 from netmiko.exceptions import NetmikoAuthenticationException
 
 from .test_mgmt_harness import OPER_PASSWORD, OPER_USER, PASSWORD, SECRET, USER, make_bench
+from .test_robust_fuzz import known_hosts_file, trust_host_key
 
 ADDRESS = None  # set by the bench fixture (a free 127.50.N.1)
+KNOWN_HOSTS_FILE = None  # the bench's key, for Netmiko (ssh_strict: an unknown key is refused)
 
 
 @pytest.fixture(scope="module", name="bench")
 def _bench(tmp_path_factory):
-    global ADDRESS  # pylint: disable=global-statement  # the clients below connect to it
+    global ADDRESS, KNOWN_HOSTS_FILE  # pylint: disable=global-statement  # the clients below connect to it
     bench = make_bench(tmp_path_factory, 50)
     ADDRESS = bench.node.address
+    trust_host_key(ADDRESS, bench.node.host_key_path)
+    KNOWN_HOSTS_FILE = known_hosts_file(tmp_path_factory.mktemp("ssh") / "known_hosts")
     yield bench
     bench.close()
 
@@ -38,6 +42,10 @@ def connect(username=USER, password=PASSWORD, secret=SECRET):
         secret=secret,
         timeout=20,
         fast_cli=False,
+        ssh_strict=True,
+        system_host_keys=False,
+        alt_host_keys=True,
+        alt_key_file=KNOWN_HOSTS_FILE,
     )
 
 

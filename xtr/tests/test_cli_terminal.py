@@ -7,6 +7,7 @@ import paramiko
 import pytest
 
 from .test_mgmt_harness import OPER_PASSWORD, PASSWORD, SECRET, USER, make_bench
+from .test_robust_fuzz import ssh_client, trust_host_key
 
 ADDRESS = None  # set by the bench fixture (a free 127.56.N.1)
 
@@ -16,14 +17,14 @@ def _bench(tmp_path_factory):
     global ADDRESS  # pylint: disable=global-statement  # the clients below connect to it
     bench = make_bench(tmp_path_factory, 56)
     ADDRESS = bench.node.address
+    trust_host_key(ADDRESS, bench.node.host_key_path)
     yield bench
     bench.close()
 
 
 class Shell:
     def __init__(self, username=USER, password=PASSWORD):
-        self.client = paramiko.SSHClient()
-        self.client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # test bench key, made per run
+        self.client = ssh_client()
         self.client.connect(ADDRESS, 2022, username, password, look_for_keys=False, allow_agent=False, timeout=10)
         self.chan = self.client.invoke_shell(width=200)
         self.chan.settimeout(5)
@@ -159,8 +160,7 @@ def test_exit_closes_the_session(shell):
 
 
 def test_exec_request_runs_one_command(bench):
-    client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # test bench key, made per run
+    client = ssh_client()
     client.connect(ADDRESS, 2022, USER, PASSWORD, look_for_keys=False, allow_agent=False, timeout=10)
     try:
         _unused, stdout, _unused = client.exec_command("show privilege", timeout=10)

@@ -12,6 +12,7 @@ from lxml import etree
 from lispxtr.mgmt import framing
 
 from .test_mgmt_harness import PASSWORD, USER, make_bench
+from .test_robust_fuzz import ssh_client, trust_host_key
 
 ADDRESS = None  # set by the bench fixture (a free 127.52.N.1)
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -31,6 +32,7 @@ def _bench(tmp_path_factory):
     global ADDRESS  # pylint: disable=global-statement  # the clients below connect to it
     bench = make_bench(tmp_path_factory, 52)
     ADDRESS = bench.node.address
+    trust_host_key(ADDRESS, bench.node.host_key_path)
     yield bench
     bench.close()
 
@@ -39,8 +41,7 @@ class Raw:
     """A `netconf` subsystem channel with hand-made framing."""
 
     def __init__(self, password=PASSWORD, port=2830, subsystem="netconf"):
-        self.client = paramiko.SSHClient()
-        self.client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # test bench key, made per run
+        self.client = ssh_client()
         self.client.connect(ADDRESS, port, USER, password, look_for_keys=False, allow_agent=False, timeout=10)
         self.chan = self.client.get_transport().open_session(timeout=10)
         self.chan.settimeout(0.2)

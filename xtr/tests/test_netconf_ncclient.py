@@ -11,6 +11,7 @@ from ncclient.operations import RPCError
 from ncclient.transport.errors import TransportError
 
 from .test_mgmt_harness import MR_MS_CONFIG, PASSWORD, SITE1_CONFIG, USER, make_bench, yang_dir, yangcheck
+from .test_robust_fuzz import host_key_b64, known_hosts_file, trust_host_key
 
 ADDRESS = None  # set by the bench fixture (a free 127.51.N.1)
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -25,6 +26,7 @@ def _bench(tmp_path_factory):
     global ADDRESS  # pylint: disable=global-statement  # the clients below connect to it
     bench = make_bench(tmp_path_factory, 51)
     ADDRESS = bench.node.address
+    trust_host_key(ADDRESS, bench.node.host_key_path)
     yield bench
     bench.close()
 
@@ -36,7 +38,8 @@ def connect():
         username=USER,
         password=PASSWORD,
         device_params={"name": "iosxe"},
-        hostkey_verify=False,
+        hostkey_verify=True,
+        hostkey_b64=host_key_b64(ADDRESS, 2830),
         look_for_keys=False,
         allow_agent=False,
         timeout=20,
@@ -381,8 +384,9 @@ def test_error_path_names_the_bad_node(m):
     assert locator_sets(m) == ["RLOCS"]
 
 
-def test_netconf_lock_on_running_blocks_cli_configuration(bench, m):
-    cli = ConnectHandler(device_type="cisco_xe", host=ADDRESS, port=2022, username=USER, password=PASSWORD, timeout=20)
+def test_netconf_lock_on_running_blocks_cli_configuration(bench, m, tmp_path):
+    cli = ConnectHandler(device_type="cisco_xe", host=ADDRESS, port=2022, username=USER, password=PASSWORD, timeout=20,
+                         ssh_strict=True, system_host_keys=False, alt_host_keys=True, alt_key_file=known_hosts_file(tmp_path / "known_hosts"))
     try:
         m.lock("running")
         out = cli.send_command("configure terminal", expect_string=r"SITE1[>#]")
@@ -402,13 +406,15 @@ def test_map_server_state_with_a_registration(tmp_path_factory):
     try:
         site_config = SITE1_CONFIG.replace("127.0.10.1", ms.node.address)
         site = make_bench(tmp_path_factory, 59, config_text=site_config)
+        trust_host_key(ms.node.address, ms.node.host_key_path)
         with manager.connect(
             host=ms.node.address,
             port=2830,
             username=USER,
             password=PASSWORD,
             device_params={"name": "iosxe"},
-            hostkey_verify=False,
+            hostkey_verify=True,
+            hostkey_b64=host_key_b64(ms.node.address, 2830),
             look_for_keys=False,
             allow_agent=False,
             timeout=20,

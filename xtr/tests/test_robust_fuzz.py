@@ -69,6 +69,46 @@ def xtr_config(hostname, rloc, prefix, map_resolver, key) -> str:
                      + xtr_lines(rloc, prefix, map_resolver, key) + [" exit-router-lisp"]) + "\n"
 
 
+# The SSH host keys these tests trust: each test router's own key, read from the state directory the
+# test made (the node's ssh_host_key, or the lab's known_hosts); a key first seen on connect is refused.
+KNOWN_HOSTS = paramiko.HostKeys()
+
+
+def trust_host_key(address, key_file, ports=(2022, 2830)) -> None:
+    """Trust the router at ``address`` with the host key in ``key_file`` (written by the router at start)."""
+    key = paramiko.PKey.from_path(str(key_file))
+    for port in ports:
+        KNOWN_HOSTS.add("[%s]:%d" % (address, port), key.get_name(), key)
+
+
+def trust_known_hosts(path) -> None:
+    """Trust the keys of a lab's known_hosts file (``lisp-xtr lab up`` writes one)."""
+    KNOWN_HOSTS.load(str(path))
+
+
+def host_key_b64(address, port) -> str:
+    """The trusted host key of address:port, base64 (ncclient's hostkey_b64)."""
+    keys = KNOWN_HOSTS.lookup("[%s]:%d" % (address, port))
+    assert keys, "no trusted host key for %s:%d" % (address, port)
+    return next(iter(keys.values())).get_base64()
+
+
+def known_hosts_file(path) -> str:
+    """The trusted keys written to a known_hosts file at path (Netmiko's alt_key_file); its path."""
+    KNOWN_HOSTS.save(str(path))
+    return str(path)
+
+
+def ssh_client() -> paramiko.SSHClient:
+    """An SSH client that knows only the keys trusted above and refuses any other."""
+    client = paramiko.SSHClient()
+    for host, keys in KNOWN_HOSTS.items():
+        for key_type, key in keys.items():
+            client.get_host_keys().add(host, key_type, key)
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    return client
+
+
 class RouterProcess:
     """One ``lisp-xtr run`` process (a real router: it can crash, be killed and restarted)."""
 
@@ -97,6 +137,7 @@ class RouterProcess:
             assert self.proc.poll() is None, "%s exited at start: %s" % (self.name, self.log()[-2000:])
             assert time.monotonic() < deadline, "%s did not start within %.0f s" % (self.name, timeout)
             time.sleep(0.05)
+        trust_host_key(self.address, self.dir / "ssh_host_key")
         return self
 
     def alive(self) -> bool:
@@ -128,8 +169,7 @@ class RouterProcess:
 
 def cli(address, commands, password=PASSWORD, timeout=30.0) -> str:
     """Run ``commands`` (lines) in one interactive SSH CLI session; return everything printed."""
-    client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # a test router's key, made per run
+    client = ssh_client()
     client.connect(address, 2022, USER, password, look_for_keys=False, allow_agent=False, timeout=10)
     try:
         chan = client.invoke_shell(width=200)

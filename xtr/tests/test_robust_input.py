@@ -17,14 +17,13 @@ import subprocess
 import sys
 import time
 
-import paramiko
 import pytest
 import yaml
 
 from lispxtr import lab
 from lispxtr.mgmt import framing
 
-from .test_robust_fuzz import PASSWORD, USER, ask, cli, free_subnet, udp_socket, xtr_config
+from .test_robust_fuzz import PASSWORD, USER, ask, cli, free_subnet, ssh_client, trust_known_hosts, udp_socket, xtr_config
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -51,6 +50,7 @@ def _router(tmp_path_factory):
     topo_file.write_text(yaml.safe_dump(topology), encoding="utf-8")
     lines = []
     assert lab.lab_up(state, str(topo_file), out=lines.append) == 0, "\n".join(lines)
+    trust_known_hosts(state / "known_hosts")
     yield address, state
     lab.lab_down(state, out=lines.append)
 
@@ -75,8 +75,7 @@ class Netconf:
     """A raw ``netconf`` subsystem channel (base:1.0 end-of-message framing after the hello)."""
 
     def __init__(self, address):
-        self.client = paramiko.SSHClient()
-        self.client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # the test router's key, made per run
+        self.client = ssh_client()
         self.client.connect(address, 2830, USER, PASSWORD, look_for_keys=False, allow_agent=False, timeout=10)
         self.chan = self.client.get_transport().open_session(timeout=10)
         self.chan.settimeout(0.2)
