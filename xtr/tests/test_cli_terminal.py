@@ -96,6 +96,20 @@ def test_backspace_edits_the_line(shell):
     assert b"Current privilege level is 15" in out
 
 
+def test_a_line_longer_than_the_buffer_is_cut_and_refused(shell):
+    """A 1 MB line: the router keeps and echoes the first 4,096 characters (mgmt.cli.MAX_LINE), refuses
+    the command, and the session goes on."""
+    chunk = b"A" * 65536
+    for _unused in range(16):
+        shell.send(chunk)
+    shell.send(b"\r")
+    out = shell.read_until(b"SITE1#", timeout=60)
+    assert out.count(b"A") == 4096
+    assert b"% Invalid input detected at '^' marker." in out
+    shell.send(b"show privilege\r")
+    assert b"Current privilege level is 15" in shell.read_until(b"SITE1#")
+
+
 def test_output_lines_end_with_crlf(shell):
     shell.send(b"show version\r")
     out = shell.read_until(b"\r\nSITE1#")

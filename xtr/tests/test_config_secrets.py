@@ -227,3 +227,16 @@ def test_netconf_view_has_the_two_native_leaves_and_setting_one_converts_keys():
            '</native></config>' % (NC, NC, NATIVE))
     off = cfg.apply_edit_xml(new, etree.fromstring(xml.encode(), cfg.safe_parser()))
     assert not off.password_encryption and off.password_encryption_aes and off.lisp.sites["SITE1"].key_type == 7
+
+
+def test_unknown_user_costs_a_type9_check_like_a_known_one(monkeypatch):
+    """The answer to a login for a user name that does not exist is not faster than a wrong
+    password for one that does: both run scrypt once (no user-name oracle)."""
+    tree = cfg.parse_config("username admin privilege 15 secret 0 right-password\n")
+    calls = []
+    real = secrets.hash_type9
+    monkeypatch.setattr(secrets, "hash_type9", lambda clear, salt=None: calls.append(clear) or real(clear, salt))
+    assert tree.verify_login("admin", "wrong") is None
+    assert tree.verify_login("nobody", "wrong") is None
+    assert tree.verify_login("admin", "right-password") is not None
+    assert len(calls) == 3

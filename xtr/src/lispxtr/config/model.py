@@ -239,14 +239,20 @@ class RouterConfig:
     def verify_login(self, username, password):
         """The User when username/password match a ``username`` line, else None."""
         user = self.users.get(username)
-        if user is not None and user.verify(password):
-            return user
-        return None
+        if user is None:
+            # Spend what a type 9 check costs, so that the time of the answer does not tell
+            # which user names exist.
+            secrets.hash_type9(password if isinstance(password, str) else "", _DUMMY_SALT)
+            return None
+        return user if user.verify(password) else None
 
     def verify_enable(self, password):
         if self.enable_secret is None:
             return False
         return secrets.verify(self.enable_secret, self.enable_secret_type, password)
+
+
+_DUMMY_SALT = "lispxtrnouser."  # 14 characters of Cisco's base64 alphabet
 
 
 LOCATOR_ORDER = {"ipv4-interface": 0, "ipv6-interface": 1, "address": 2}

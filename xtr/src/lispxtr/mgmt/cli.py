@@ -153,6 +153,9 @@ SHOW_KEYWORDS = (
     "vlan",
 )
 USER_SHOW_KEYWORDS = ("clock", "history", "ip", "lisp", "privilege", "users", "version")
+# The longest command line kept. No LISP command comes near it (keys and names are bounded far
+# lower, docs/security.md); it bounds what one session can make the router hold and echo.
+MAX_LINE = 4096
 PIPE_KEYWORDS = ("begin", "count", "exclude", "include", "section")
 
 
@@ -322,6 +325,8 @@ class CliSession(asyncssh.SSHServerSession):
                 continue
             if ch == "\t":
                 ch = " "
+            if len(line) >= MAX_LINE:  # a full line buffer: further characters are dropped unechoed
+                continue
             line += ch
             show(ch)
 
