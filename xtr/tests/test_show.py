@@ -5,10 +5,11 @@ import re
 
 import pytest
 
+from lispxtr.config.model import EidRecordCfg, Site
 from lispxtr.core.timefmt import duration, since, until
 from lispxtr.wire import decode_control
 
-from .test_core_lab import (MS_RLOC, SITE1_HOST, SITE1_RLOC, SITE2_RLOC, Lab, ms_config, ping_story, site1_config,
+from .test_core_lab import (KEYS, MS_RLOC, SITE1_HOST, SITE1_RLOC, SITE2_RLOC, Lab, ms_config, ping_story, site1_config,
                             site2_config)
 
 
@@ -566,3 +567,87 @@ def test_session_established_and_one_peer(lab):
 
 def test_unknown_eid_table_is_named(lab):
     assert show(lab, SITE1_RLOC, "show lisp eid-table vrf NONE ipv4 map-cache") == "% EID table vrf NONE is not configured.\n"
+
+
+def _layout(text):
+    """(indent, label, column of the value) of each line: the layout of a two-column show output."""
+    out = []
+    for line in text.splitlines():
+        m = re.match(r"^( *)(\S+(?: \S+)*?)(?: {2,}(\S.*))?$", line)
+        if m:
+            out.append((len(m.group(1)), m.group(2), m.start(3) if m.group(3) else None))
+    return out
+
+
+def test_forwarding_state_has_the_sample_layout_and_the_router_roles(shared, lab):
+    real = (shared("testdata", "iosxe") / "ShowLispInstanceIdForwardingState__1.txt").read_text()
+    ours = show(lab, SITE1_RLOC, "show lisp instance-id 0 ipv4 forwarding state")
+    assert [l[0] for l in _layout(ours)] == [l[0] for l in _layout(real)]
+    assert [l[1:] for l in _layout(ours)][1:] == [l[1:] for l in _layout(real)][1:]
+    assert ours.splitlines()[0] == "LISP forwarding state for EID table IPv4:Default"
+    assert "  EID VRF                      Default (0x0)\n" in ours
+    roles = re.findall(r"^      Configured roles +(\S+)$", ours, re.M)
+    assert roles == ["ITR|ETR", "DISABLED"]  # IPv4 ITR and ETR; no IPv6 service
+    assert re.findall(r"^      Configured roles +(\S+)$", show(lab, MS_RLOC, "show lisp instance-id 0 ipv4 forwarding state"),
+                      re.M) == ["MS|MR", "DISABLED"]
+    assert "    LISP virtual interface     LISP0.0\n" in ours
+    assert show(lab, SITE1_RLOC, "show ip lisp instance-id 0 forwarding state") == ours
+    assert show(lab, SITE1_RLOC, "show lisp instance-id 0 ipv6 forwarding state").startswith(
+        "LISP forwarding state for EID table IPv6:Default\n")
+    assert show(lab, SITE1_RLOC, "show lisp instance-id 7 ipv4 forwarding state") == "% LISP instance-id 7 is not configured.\n"
+
+
+def test_forwarding_state_of_a_vrf_table():
+    sites = {name: Site(auth_key=KEYS[name], eid_records={(4100, prefix): EidRecordCfg(True)})
+             for name, prefix in (("SITE1", "192.168.1.0/24"), ("SITE2", "192.168.2.0/24"))}
+    lab = Lab(configs={MS_RLOC: ms_config(sites), SITE1_RLOC: site1_config(iid=4100), SITE2_RLOC: site2_config(iid=4100)})
+    text = show(lab, SITE1_RLOC, "show lisp eid-table vrf BLUE ipv4 forwarding state")
+    assert text.splitlines()[:3] == ["LISP forwarding state for EID table IPv4:BLUE", "  Instance ID                  4100",
+                                     "  EID VRF                      BLUE (0x1)"]
+    assert "      EID table                IPv4:BLUE\n" in text and "    LISP virtual interface     LISP0.4100\n" in text
+
+
+def test_server_summary_counts_the_sites_of_the_instance(shared, lab):
+    text = show(lab, MS_RLOC, "show lisp instance-id 0 ipv4 server summary")
+    lines = text.splitlines()
+    assert lines[:2] == ["                     -----------  IPv4 ----------- ", " Site name            Configured Registered Incons"]
+    # the columns of `show lisp site summary` (sample ShowLispSiteSummary__5), IPv4 part
+    real = (shared("testdata", "iosxe") / "ShowLispSiteSummary__5.txt").read_text().splitlines()
+    assert [m.end() for m in re.finditer(r"\S+", lines[2])][1:] == [m.end() for m in re.finditer(r"\S+", real[2])][1:4]
+    assert lines[2:4] == ["SITE1                         1          1      0", "SITE2                         1          1      0"]
+    for label in ("Site-registration limit for router lisp 0", "Number of configured sites", "Number of registered sites",
+                  "Sites with inconsistent registrations"):
+        mine = [l for l in lines if l.startswith(label + ":")]
+        theirs = [l for l in real if l.startswith(label + ":")]
+        assert mine and theirs and len(mine[0]) == len(theirs[0])
+    ms = lab.routers[MS_RLOC].map_server
+    registered = sum(1 for s in ms.sites.values() for r in s.registrations.values() if r.etrs)
+    assert registered == 2
+    assert "Site-registration count for router lisp 0:              2\n" in text
+    assert "  Number of registered EID prefixes:                    2\n" in text
+    assert "  Registration-history size/limit:                      2/0\n" in text
+    assert show(lab, MS_RLOC, "show lisp instance-id 0 ipv6 server summary").splitlines()[-4:] == [
+        "  Number of configured EID prefixes:                    0", "  Number of registered EID prefixes:                    0",
+        "  Instance-Service site-registration limit:             0", "  Registration-history size/limit:                      0/0"]
+    assert show(lab, MS_RLOC, "show lisp all instance-id 0 ipv4 server summary") == \
+        "%s\nOutput for router lisp 0\n%s\n" % ("=" * 49, "=" * 49) + text
+
+
+def test_service_statistics_count_all_instances_together(lab):
+    """IOS-XE's `show lisp service ipv4 statistics`: one block "for all EID instances", values at
+    column 52, the per-instance cache lines left out; the router's counters are router-wide."""
+    text = show(lab, SITE1_RLOC, "show lisp service ipv4 statistics")
+    site1 = lab.routers[SITE1_RLOC]
+    assert text.startswith("LISP EID Statistics for all EID instances - last cleared: never\nControl Packets:\n")
+    assert _stat(text, "Map-Register records in/out") == ["0/%d" % site1.counters["map_register_out"]]
+    assert _stat(text, "Map-Notify records in/out") == ["%d/0" % site1.counters["map_notify_in"]]
+    assert _stat(text, "Encapsulated Map-Requests in/out") == ["0/%d" % site1.counters["map_request_out"]]
+    assert _stat(text, "Cache entries created/deleted") == ["%d/%d" % (site1.counters["map_cache_installed"],
+                                                                       site1.counters["map_cache_expired"])]
+    assert _stat(text, "Extranet SMR cross-IID Map-Requests in") == ["0"]
+    assert "Number of EID-prefixes in map-cache" not in text
+    values = [l for l in text.splitlines() if re.match(r"^ +\S.*\S +\d", l)]
+    assert values and all(l[52] != " " and l[51] == " " for l in values)
+    ms = show(lab, MS_RLOC, "show lisp service ipv4 statistics")
+    assert _stat(ms, "Map-Register records in/out") == ["%d/0" % lab.routers[MS_RLOC].counters["map_register_in"]]
+    assert show(lab, SITE1_RLOC, "show lisp service ipv6 statistics") == "% No EID table enabled for IPv6.\n"

@@ -138,7 +138,11 @@ def _show_ip_lisp(router, t: _Tokens, now: float) -> str:
     kw = t.keyword(("map-cache", "database", "instance-id"))
     if kw == "instance-id":
         iid = _int(t)
-        kw = t.keyword(("map-cache", "database"))
+        kw = t.keyword(("map-cache", "database", "forwarding"))
+    if kw == "forwarding":  # show ip lisp instance-id N forwarding state
+        t.keyword(("state",))
+        t.end()
+        return forwarding_state(router, iid, "ipv4")
     if kw == "map-cache":
         target = None if t.done() else t.value()
         t.end()
@@ -198,9 +202,13 @@ def _show_lisp(router, t: _Tokens, now: float) -> str:
         return banner + _site(router, t, now)
     if kw == "service":
         afi = _afi(t)
-        if t.keyword(("summary",), required=False):
+        sub = t.keyword(("summary", "statistics"), required=False)
+        if sub == "summary":
             t.end()
             return banner + service_summary(router, afi, now)
+        if sub == "statistics":
+            t.end()
+            return banner + service_statistics(router, afi, now)
         t.end()
         return banner + service(router, afi, now)
     if kw in ("ipv4", "ipv6"):  # show lisp ipv4 ...: the default EID table
@@ -217,10 +225,14 @@ def _show_lisp(router, t: _Tokens, now: float) -> str:
                 raise _CliError("%% EID table %s is not configured.\n" % name)
             iid = matches[0]
         afi = _afi(t)
-    what = t.keyword(("map-cache", "database", "server", "statistics"), required=False)
+    what = t.keyword(("map-cache", "database", "server", "statistics", "forwarding"), required=False)
     if what is None:
         t.end()
         return banner + service(router, afi, now, iid=iid)
+    if what == "forwarding":
+        t.keyword(("state",))
+        t.end()
+        return banner + forwarding_state(router, iid, afi)
     if what == "statistics":
         t.end()
         return banner + statistics(router, iid, afi, now)
@@ -233,7 +245,10 @@ def _show_lisp(router, t: _Tokens, now: float) -> str:
         t.end()
         return banner + database(router, iid, afi, now, target)
     # server: the Map-Server's registrations of this EID table
-    sub = t.keyword(("detail", "name", "etr-address"), required=False)
+    sub = t.keyword(("detail", "name", "etr-address", "summary"), required=False)
+    if sub == "summary":
+        t.end()
+        return banner + server_summary(router, iid, afi)
     if sub is None and not t.done():
         target = _target(t, afi)
         t.end()
@@ -698,6 +713,45 @@ def site_summary(router, now: float, iid: int | None = None) -> str:
     return _join(lines)
 
 
+
+def server_summary(router, iid: int, afi: str) -> str:
+    """``show lisp instance-id N ipv4 server summary`` (IOS-XE 17 layout): the Map-Server's sites in
+    one EID table and address family. Every configured site has a row, with 0 where it has nothing
+    in this instance, as IOS-XE prints it."""
+    ms = router.map_server
+    sites = list(ms.sites.values()) if ms is not None else []
+    label = "IPv4" if afi == "ipv4" else "IPv6"
+    lines = [" " * 21 + "-----------  %s ----------- " % label, " Site name            Configured Registered Incons"]
+    conf_total = reg_total = registered_sites = history = 0
+    for site in sites:
+        conf = sum(1 for p in site.eid_records if p.iid == iid and p.afi == afi)
+        reg = sum(1 for p, r in site.registrations.items() if p.iid == iid and p.afi == afi and r.etrs)
+        history += sum(1 for p in site.history if p.iid == iid and p.afi == afi)
+        conf_total += conf
+        reg_total += reg
+        registered_sites += 1 if reg else 0
+        lines.append("%s%10d %10d %6d" % (site.name.ljust(21) if len(site.name) < 21 else site.name + " ", conf, reg, 0))
+    # the site-registration count is the router's, over every instance (as in IOS-XE's output)
+    count = sum(1 for site in sites for r in site.registrations.values() if r.etrs)
+
+    def line(text, value):
+        return "%s%*s" % (text, 57 - len(text), value)
+
+    lines += ["",
+              line("Site-registration limit for router lisp 0:", 0),
+              line("Site-registration count for router lisp 0:", count),
+              line("Number of configured sites:", len(sites)),
+              line("Number of registered sites:", registered_sites),
+              line("Sites with inconsistent registrations:", 0),
+              label,
+              line("  Number of configured EID prefixes:", conf_total),
+              line("  Number of registered EID prefixes:", reg_total),
+              line("  Instance-Service site-registration limit:", 0),
+              # the history keeps each prefix's last registration (core.map_server Site.history), with no
+              # limit: 0, as IOS-XE writes "no limit" in its other limit rows
+              "  Registration-history size/limit:".ljust(56) + "%d/0" % history]
+    return _join(lines)
+
 # -- sessions, service, show lisp ------------------------------------------------------------
 
 SESSION_UP_FOR = 180.0  # a peer heard from within the registration timeout counts as Up
@@ -972,6 +1026,152 @@ def statistics(router, iid: int, afi: str, now: float) -> str:
              row("Unknown packet drops", c["malformed_dropped"])]
     return _join(lines)
 
+
+
+def service_statistics(router, afi: str, now: float) -> str:
+    """``show lisp service ipv4 statistics`` (IOS-XE 17 layout): the router's control counters for
+    all EID instances together, which is how the router counts them; the per-instance cache lines of
+    ``show lisp instance-id N ipv4 statistics`` are not in this form, as on IOS-XE. Publish-subscribe,
+    WLC, extranet and DDT, which the router does not have, show 0."""
+    c = router.counters
+    if not any(a == afi for _i, a in router.roles):
+        return "%% No EID table enabled for %s.\n" % ("IPv4" if afi == "ipv4" else "IPv6")
+    ecm_in = c["map_resolver_requests"] if router.map_resolver is not None else c["map_request_in"]
+    etr_in = c["etr_map_reply_out"] + c["etr_map_request_dropped"]
+    replies_out = c["etr_map_reply_out"] + c["map_reply_proxy"] + c["map_reply_negative"]
+
+    def row(label, value, indent=2, colon=True):
+        return "%s%s%s" % (" " * indent, (label + (":" if colon else "")).ljust(52 - indent), value)
+
+    def io(label, a, b, indent=2):
+        return row(label, "%d/%d" % (a, b), indent)
+
+    def zero(label, indent):
+        return io(label, 0, 0, indent)
+
+    registers = "%d/%d/%d" % tuple(_recent_registers(router, now, w) for w in (5, 60, 300))
+    lines = ["LISP EID Statistics for all EID instances - last cleared: never",
+             "Control Packets:",
+             io("Map-Requests in/out", ecm_in + etr_in + c["smr_in"], c["map_request_out"] + c["rloc_probe_out"] + c["smr_out"]),
+             row("Map-Requests in (5 sec/1 min/5 min)", "0/0/0", 4),
+             io("Encapsulated Map-Requests in/out", ecm_in, c["map_request_out"], 4),
+             io("RLOC-probe Map-Requests in/out", 0, c["rloc_probe_out"], 4),
+             io("SMR-based Map-Requests in/out", c["smr_in"], c["smr_out"], 4),
+             row("Extranet SMR cross-IID Map-Requests in", 0, 4),
+             row("Map-Requests expired on-queue/no-reply", "0/%d" % c["map_request_retransmit"], 4, colon=False),
+             row("Map-Resolver Map-Requests forwarded",
+                 c["map_request_forwarded"] if router.map_resolver is not None and router.map_server is None else 0, 4),
+             row("Map-Server Map-Requests forwarded", c["map_request_forwarded"] if router.map_server is not None else 0, 4),
+             io("Map-Reply records in/out", c["map_reply_in"], replies_out),
+             io("Authoritative records in/out", 0, c["etr_map_reply_out"], 4),
+             io("Non-authoritative records in/out", 0, c["map_reply_proxy"], 4),
+             io("Negative records in/out", 0, c["map_reply_negative"], 4),
+             io("RLOC-probe records in/out", c["rloc_probe_reply_in"], 0, 4),
+             row("Map-Server Proxy-Reply records out", c["map_reply_proxy"], 4),
+             zero("WLC Map-Subscribe records in/out", 2), zero("Map-Subscribe failures in/out", 4),
+             zero("WLC Map-Unsubscribe records in/out", 2), zero("Map-Unsubscribe failures in/out", 4),
+             io("Map-Register records in/out", c["map_register_in"], c["map_register_out"]),
+             row("Map-Registers in (5 sec/1 min/5 min)", registers, 4),
+             row("Map-Server AF disabled", 0, 4),
+             row("Not valid site eid prefix", c["map_register_no_site"] + c["map_register_prefix_rejected"], 4),
+             row("Authentication failures", c["map_register_auth_failures"], 4),
+             row("Disallowed locators", c["map_register_locator_mismatch"], 4),
+             row("Miscellaneous", c["map_register_dropped"], 4),
+             zero("WLC Map-Register records in/out", 2), zero("WLC AP Map-Register in/out", 4),
+             zero("WLC Client Map-Register in/out", 4), zero("WLC Map-Register failures in/out", 4),
+             io("Map-Notify records in/out", c["map_notify_in"], c["map_notify_out"]),
+             row("Authentication failures", c["map_notify_auth_failures"], 4),
+             zero("WLC Map-Notify records in/out", 2), zero("WLC AP Map-Notify in/out", 4),
+             zero("WLC Client Map-Notify in/out", 4), zero("WLC Map-Notify failures in/out", 4),
+             "  Publish-Subscribe in/out:",
+             zero("Subscription Request records in/out", 4), zero("IID subscription requests in/out", 6),
+             zero("Pub-refresh subscription requests in/out", 6), zero("Policy subscription requests in/out", 6),
+             zero("Subscription Request failures in/out", 4),
+             zero("Subscription Status records in/out", 4), zero("End of Publication records in/out", 6),
+             zero("Subscription rejected records in/out", 6), zero("Subscription removed records in/out", 6),
+             zero("Subscription Status failures in/out", 4),
+             zero("Solicit Subscription records in/out", 4), zero("Solicit Subscription failures in/out", 4),
+             zero("Publication records in/out", 4), zero("Publication failures in/out", 4),
+             "Errors:",
+             row("Mapping record TTL alerts", 0),
+             row("Map-Request invalid source rloc drops", c["map_request_dropped"]),
+             row("Map-Register invalid source rloc drops", c["map_register_locator_mismatch"]),
+             row("DDT Requests failed", 0),
+             row("DDT ITR Map-Requests dropped", "0 (nonce-collision: 0, bad-xTR-nonce: 0)"),
+             "Cache Related:",
+             io("Cache entries created/deleted", c["map_cache_installed"], c["map_cache_expired"]),
+             row("NSF CEF replay entry count", 0, colon=False),
+             row("Number of rejected EID-prefixes due to limit", 0),
+             "Forwarding:",
+             row("Number of data signals processed", "%d (+ dropped 0)" % c["itr_drop_map_cache_miss"]),
+             row("Number of reachability reports", "0 (+ dropped 0)"),
+             row("Number of SMR signals dropped", c["smr_dropped"] + c["smr_rate_limited"]),
+             "LISP RLOC Statistics - last cleared: never",
+             "Control Packets:",
+             row("RTR Map-Requests forwarded", 0), row("RTR Map-Notifies forwarded", 0),
+             zero("DDT-Map-Requests in/out", 2), zero("DDT-Map-Referrals in/out", 2),
+             "Errors:",
+             row("Map-Request format errors", c["map_request_dropped"]),
+             row("Map-Reply format errors", c["map_reply_dropped"]),
+             row("Map-Referral format errors", 0),
+             "LISP Miscellaneous Statistics - last cleared: never",
+             "Errors:",
+             row("Invalid IP version drops", c["data_malformed_dropped"]),
+             row("Invalid IP header drops", 0),
+             row("Invalid IP proto field drops", 0),
+             row("Invalid packet size drops", 0),
+             row("Invalid LISP control port drops", 0),
+             row("Invalid LISP checksum drops", 0),
+             row("Unsupported LISP packet type drops", c["control_unsupported_dropped"]),
+             row("Unknown packet drops", c["malformed_dropped"])]
+    return _join(lines)
+
+
+def forwarding_state(router, iid: int, afi: str) -> str:
+    """``show lisp instance-id N ipv4 forwarding state`` / ``show ip lisp instance-id N forwarding
+    state`` (IOS-XE 17 layout): the data plane's settings of one EID table, both address families
+    and L2, whichever the command names."""
+    if iid not in router.eid_tables:
+        raise _CliError("%% LISP instance-id %d is not configured.\n" % iid)
+    name = _table_name(router, iid)
+    vrf = "Default" if name == "default" else name[4:]
+    # the router numbers its EID VRFs itself: 0 the default table, then the VRF tables in order
+    vrfs = sorted(n for n in router.eid_tables.values() if n != "default")
+    vrf_id = 0 if name == "default" else vrfs.index(name) + 1
+
+    def row(label, value, indent=6):
+        return "%s%s%s" % (" " * indent, label.ljust(25), value)
+
+    lines = ["LISP forwarding state for EID table %s:%s" % ("IPv4" if afi == "ipv4" else "IPv6", vrf),
+             "  %s%d" % ("Instance ID".ljust(29), iid),
+             "  %s%s (0x%X)" % ("EID VRF".ljust(29), vrf, vrf_id)]
+    for family, label in (("ipv4", "IPv4"), ("ipv6", "IPv6")):
+        roles = router.roles.get((iid, family), {})
+        names = [n for key, n in (("is_itr", "ITR"), ("is_etr", "ETR"), ("is_pitr", "PITR"), ("is_petr", "PETR"),
+                                  ("is_ms", "MS"), ("is_mr", "MR")) if roles.get(key)]
+        lines += ["    " + label,
+                  row("Configured roles", "|".join(names) or "DISABLED"),
+                  row("EID table", "%s:%s" % (label, vrf)),
+                  row("ALT table", "<null>"),
+                  # RFC 9300 §5.3: the ITR writes the N and I bits; no L bit, so no Locator-Status-Bits,
+                  # and no echo-nonce (RFC 9300 §10.1): its nonce is random per packet
+                  row("Locator status bits", "Disabled"),
+                  row("Nonce", "N/A"),
+                  # the outer header is the UDP socket's: the inner TTL is not copied to it
+                  row("TTL Propagation", "Disabled"),
+                  row("Table Suppression", "Disabled"),
+                  row("SGT Policy Fwd", "Disabled")]
+    lines += ["    L2", row("Configured role", "DISABLED"), row("L2 Domain ID", "0"),
+              row("IPv4 Unnum I/F", "N/A"), row("IPv6 Unnum I/F", "N/A"),
+              "    %s%s" % ("RLOC transport VRF".ljust(27), "Default (0x0)"),
+              row("IPv4 RLOC table", "IPv4:Default"), row("IPv6 RLOC table", "IPv6:Default"),
+              row("IPv4 path MTU discovery", "min  576 max 65535"),
+              row("IPv6 path MTU discovery", "min 1280 max 65535"),
+              row("IPv4 RLOC fltr handle", "0x0"), row("IPv6 RLOC fltr handle", "0x0"),
+              "    %s%s" % ("LISP router ID".ljust(27), "0"),
+              "    %s%s" % ("LISP virtual interface".ljust(27), "LISP0.%d" % iid),
+              "    %s%s" % ("User".ljust(27), "LISP")]
+    return _join(lines)
 
 def _role(router, iid: int, afi: str) -> str:
     roles = router.roles.get((iid, afi), {})
