@@ -45,17 +45,24 @@ XTR_COMMANDS = ["show lisp", "show lisp session", "show lisp service ipv4", "sho
                 "show lisp all instance-id 0 ipv4 map-cache", "show lisp instance-id 0 ipv4 map-cache {peer_host}",
                 "show lisp instance-id 0 ipv4 map-cache 0.0.0.0/0", "show lisp instance-id 0 ipv4 database",
                 "show lisp eid-table default ipv4 database", "show lisp instance-id 0 ipv4 database {own_host}",
-                "show lisp session established"]
+                "show lisp session established", "show lisp instance-id 0 ipv4 forwarding state",
+                "show ip lisp instance-id 0 forwarding state", "show lisp service ipv4 statistics"]
 MS_COMMANDS = ["show lisp", "show lisp session", "show lisp service ipv4", "show lisp service ipv4 summary",
                "show lisp site", "show lisp site detail", "show lisp site {host1}", "show lisp site {prefix2} instance-id 0",
                "show lisp site summary", "show lisp instance-id 0 ipv4 server", "show lisp instance-id 0 ipv4 statistics",
                "show lisp site instance-id 0", "show lisp site eid-table default", "show lisp site summary instance-id 0",
                "show lisp instance-id 0 ipv4 server name SITE1", "show lisp instance-id 0 ipv4 server {host1}",
-               "show lisp instance-id 0 ipv4 server etr-address {rloc2}"]
+               "show lisp instance-id 0 ipv4 server etr-address {rloc2}", "show lisp instance-id 0 ipv4 server summary",
+               "show lisp all instance-id 0 ipv4 server summary", "show lisp service ipv4 statistics",
+               "show lisp instance-id 0 ipv4 forwarding state"]
 # Genie's schema for `show lisp site summary` requires a MAC section, which IOS-XE prints only when MAC
 # EID-prefixes are configured (testdata ShowLispSiteSummary__5 leaves out its empty IPv6 section): read
 # it with the parser alone there, as for a real IPv4-only Map-Server.
 NO_SCHEMA = {"show lisp site summary", "show lisp site summary instance-id 0"}
+# Genie's command look-up gives `show lisp instance-id N ipv4 server summary` to the server-detail parser
+# (with `summary` for an EID); the parser written for it reads it here, schema validated.
+PARSER = {"show lisp instance-id 0 ipv4 server summary": ("genie.libs.parser.iosxe.show_lisp.ShowLispIAFServer",
+                                                          {"instance_id": "0", "address_family": "ipv4"})}
 
 
 def free_addresses(count):
@@ -94,11 +101,12 @@ class Device:
     def __init__(self, state_dir, entry):
         self.name = entry["name"]
         self.address = entry["address"]
+        self.username = entry["username"]
         self.password = entry["password"]
         self.known_hosts = str(state_dir / "known_hosts")
 
     async def _run(self, commands):
-        async with asyncssh.connect(self.address, 2022, username="admin", password=self.password,
+        async with asyncssh.connect(self.address, 2022, username=self.username, password=self.password,
                                     known_hosts=self.known_hosts) as conn:
             out = []
             for command in commands:
@@ -110,7 +118,7 @@ class Device:
         return asyncio.run(self._run(commands))
 
     def oper(self):
-        with manager.connect(host=self.address, port=2830, username="admin", password=self.password,
+        with manager.connect(host=self.address, port=2830, username=self.username, password=self.password,
                              device_params={"name": "iosxe"}, hostkey_verify=False, look_for_keys=False,
                              allow_agent=False, timeout=20) as m:
             reply = m.get(filter=("subtree", '<lisp-state xmlns="%s"/>' % OPER))
@@ -250,7 +258,60 @@ def check_xtr(ck, name, parsed, before, after, cfg):
                counter(before, "map-notify-records-in"), counter(after, "map-notify-records-in"))
     ck.between(name + " statistics: Map-Reply records in", stats["map_reply"]["in"],
                counter(before, "map-reply-records-in"), counter(after, "map-reply-records-in"))
+    check_forwarding_state(ck, name, parsed, after)
+    check_service_statistics(ck, name, parsed, before, after, ("map-register-records-out", "map-notify-records-in",
+                                                               "map-reply-records-in"))
     check_sessions(ck, name, parsed, after)
+
+
+def check_forwarding_state(ck, name, parsed, oper):
+    """`show lisp instance-id 0 ipv4 forwarding state` (and `show ip lisp ...` on an xTR): the roles of the
+    instance's IPv4 service as NETCONF has them, its EID table and virtual interface."""
+    want = [n for n, leaf in (("ITR", "is-itr"), ("ETR", "is-etr"), ("PITR", "is-pitr"), ("PETR", "is-petr"),
+                              ("MS", "is-ms"), ("MR", "is-mr")) if role(oper, leaf)]
+    for command in ("show lisp instance-id 0 ipv4 forwarding state", "show ip lisp instance-id 0 forwarding state"):
+        if command not in parsed:
+            continue
+        inst = parsed[command]["lisp_id"]["0"]["instance_id"]["0"]
+        vrf = inst["eid_vrf"]["Default (0x0)"]
+        ck.eq("%s %s: IPv4 roles" % (name, command), vrf["address_family"]["IPv4"]["configured_roles"], want)
+        ck.eq("%s %s: EID table" % (name, command), vrf["address_family"]["IPv4"]["eid_table"], "IPv4:Default")
+        ck.eq("%s %s: interface" % (name, command), inst["lisp_virtual_intf"], "LISP0.0")
+
+
+def check_service_statistics(ck, name, parsed, before, after, leaves):
+    """`show lisp service ipv4 statistics`: the router's counters for all instances (one instance here)."""
+    stats = parsed["show lisp service ipv4 statistics"]["lisp_id"]["0"]
+    ck.eq(name + " service statistics: last cleared", stats["last_cleared"], "never")
+    where = {"map-register-records-out": ("map_register", "out"), "map-register-records-in": ("map_register", "in"),
+             "map-notify-records-in": ("map_notify", "in"), "map-notify-records-out": ("map_notify", "out"),
+             "map-reply-records-in": ("map_reply", "in")}
+    for leaf in leaves:
+        kind, way = where[leaf]
+        ck.between("%s service statistics: %s %s" % (name, kind, way), stats["control_packets"][kind][way],
+                   counter(before, leaf), counter(after, leaf))
+
+
+def check_server_summary(ck, parsed, regs, sites):
+    """`show lisp instance-id 0 ipv4 server summary` and its `all` form: per site configured and registered
+    prefixes, the totals, against the Map-Server's registrations read over NETCONF."""
+    registered = {s: sum(1 for r in regs.values() if r[0] == s and r[1]) for s in sites}
+    one = parsed["show lisp instance-id 0 ipv4 server summary"]["lisp_id"]["0"]["instance_id"]["0"]
+    ck.eq("MR_MS server summary: sites", {s: (v["configured"], v["registered"]) for s, v in one["site"].items()},
+          {s: (1, n) for s, n in registered.items()})
+    ck.eq("MR_MS server summary: configured, registered sites", (one["configured_sites"], one["registered_sites"]),
+          (len(sites), sum(1 for n in registered.values() if n)))
+    ck.eq("MR_MS server summary: IPv4 prefixes", (one["af"]["IPv4"]["configured_eid_prefixes"],
+                                                  one["af"]["IPv4"]["registered_eid_prefixes"]),
+          (len(sites), sum(registered.values())))
+    ck.eq("MR_MS server summary: registration history", one["af"]["IPv4"]["registration_history_size"],
+          sum(1 for r in regs.values() if r[2]))
+    ms = parsed["show lisp all instance-id 0 ipv4 server summary"]["lisp_router_instances"]["0"]["service"]["ipv4"][
+        "instance_id"]["0"]["map_server"]
+    ck.eq("MR_MS all ... server summary: sites", {s: (v["configured"], v["registered"]) for s, v in ms["sites"].items()},
+          {s: (1, n) for s, n in registered.items()})
+    ck.eq("MR_MS all ... server summary: registered sites", ms["summary"]["number_registered_sites"],
+          sum(1 for n in registered.values() if n))
 
 
 def check_sessions(ck, name, parsed, oper):
@@ -309,6 +370,9 @@ def check_ms(ck, parsed, before, after, sites, rloc2):
                counter(before, "map-register-records-in"), counter(after, "map-register-records-in"))
     ck.between(name + " statistics: Map-Notify out", stats["map_notify"]["out"],
                counter(before, "map-notify-records-out"), counter(after, "map-notify-records-out"))
+    check_server_summary(ck, parsed, regs, sites)
+    check_forwarding_state(ck, name, parsed, after)
+    check_service_statistics(ck, name, parsed, before, after, ("map-register-records-in", "map-notify-records-out"))
     check_sessions(ck, name, parsed, after)
 
 
@@ -339,7 +403,12 @@ def main(argv=None):
 
 def run(args, state, addresses):
     topo = xlab.load_topology(str(state.parent / "genie-topology.yml"))
-    devices = {d.name: Device(state, {"name": d.name, "address": d.address, "password": d.password}) for d in topo.devices}
+    # the lab's random credentials (lab up keeps them in STATE/credentials.json), not fresh ones
+    if not xlab.load_credentials(state, topo):
+        print("no credentials in %s" % state)
+        return 1
+    devices = {d.name: Device(state, {"name": d.name, "address": d.address, "username": d.username, "password": d.password})
+               for d in topo.devices}
     ms = devices["MR_MS"]
     deadline = time.monotonic() + 90
     while True:  # both sites registered (RFC 9301 §8.2: the first Map-Register goes out at start)
@@ -367,7 +436,8 @@ def run(args, state, addresses):
         before = dev.oper()
         outputs = dev.run(*commands)
         after = dev.oper()
-        parsed = genie_parse(args.genie_python, [{"command": c, "output": o, "schema": c not in NO_SCHEMA}
+        parsed = genie_parse(args.genie_python, [dict({"command": c, "output": o, "schema": c not in NO_SCHEMA},
+                                                      **({"parser": PARSER[c][0], "kwargs": PARSER[c][1]} if c in PARSER else {}))
                                                  for c, o in zip(commands, outputs)])
         if args.dump:
             pathlib.Path(args.dump).mkdir(parents=True, exist_ok=True)

@@ -5,9 +5,13 @@ Reads ``[{"command": C, "output": TEXT, "schema": true}, ...]`` as JSON on stdin
 ``{C: {"parsed": {...}} or {"error": "..."}}`` on stdout. With ``schema`` a command goes through
 ``Device.parse(command, output=)``, the way pyATS users and ``ansible.utils.cli_parse`` call it: Genie
 picks the parser by the command, reads the text and validates the result against the parser's schema.
-Without, the same parser's ``cli(output=)`` reads the text and nothing validates it.
+Without, the same parser's ``cli(output=)`` reads the text and nothing validates it. With
+``"parser": "MODULE.CLASS"`` (and ``"kwargs"``) that parser reads the text and its schema validates
+it: for a command Genie's look-up gives to another parser (``show lisp instance-id N ipv4 server
+summary`` goes to the server-detail parser, with ``summary`` taken for an EID).
 """
 
+import importlib
 import json
 import sys
 
@@ -23,7 +27,11 @@ def main():
     for request in json.load(sys.stdin):
         command, output = request["command"], request["output"]
         try:
-            if request.get("schema", True):
+            if request.get("parser"):
+                module, _dot, name = request["parser"].rpartition(".")
+                parser = getattr(importlib.import_module(module), name)
+                parsed = parser(device=device).parse(output=output, **request.get("kwargs", {}))
+            elif request.get("schema", True):
                 parsed = device.parse(command, output=output)
             else:
                 parser, kwargs = get_parser(command, device)
