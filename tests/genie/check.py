@@ -46,7 +46,8 @@ XTR_COMMANDS = ["show lisp", "show lisp session", "show lisp service ipv4", "sho
                 "show lisp instance-id 0 ipv4 map-cache 0.0.0.0/0", "show lisp instance-id 0 ipv4 database",
                 "show lisp eid-table default ipv4 database", "show lisp instance-id 0 ipv4 database {own_host}",
                 "show lisp session established", "show lisp instance-id 0 ipv4 forwarding state",
-                "show ip lisp instance-id 0 forwarding state", "show lisp service ipv4 statistics"]
+                "show ip lisp instance-id 0 forwarding state", "show lisp service ipv4 statistics",
+                "show lisp instance-id 0 ipv4 forwarding eid remote"]
 MS_COMMANDS = ["show lisp", "show lisp session", "show lisp service ipv4", "show lisp service ipv4 summary",
                "show lisp site", "show lisp site detail", "show lisp site {host1}", "show lisp site {prefix2} instance-id 0",
                "show lisp site summary", "show lisp instance-id 0 ipv4 server", "show lisp instance-id 0 ipv4 statistics",
@@ -258,6 +259,11 @@ def check_xtr(ck, name, parsed, before, after, cfg):
                counter(before, "map-notify-records-in"), counter(after, "map-notify-records-in"))
     ck.between(name + " statistics: Map-Reply records in", stats["map_reply"]["in"],
                counter(before, "map-reply-records-in"), counter(after, "map-reply-records-in"))
+    fib = parsed["show lisp instance-id 0 ipv4 forwarding eid remote"]["lisp_id"]["0"]["instance_id"]["0"]["prefix"]
+    ck.eq(name + " forwarding eid remote: prefixes", sorted(fib), sorted(cache))
+    ck.eq(name + " forwarding eid remote: encap entries", sorted(p for p, e in fib.items() if e["fwd_action"] == "encap"),
+          sorted(p for p, locs in cache.items() if locs))
+    ck.eq(name + " forwarding eid remote: packets to the peer site counted", fib[peer]["packets"] > 0, True)
     check_forwarding_state(ck, name, parsed, after)
     check_service_statistics(ck, name, parsed, before, after, ("map-register-records-out", "map-notify-records-in",
                                                                "map-reply-records-in"))

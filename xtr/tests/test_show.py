@@ -651,3 +651,20 @@ def test_service_statistics_count_all_instances_together(lab):
     ms = show(lab, MS_RLOC, "show lisp service ipv4 statistics")
     assert _stat(ms, "Map-Register records in/out") == ["%d/0" % lab.routers[MS_RLOC].counters["map_register_in"]]
     assert show(lab, SITE1_RLOC, "show lisp service ipv6 statistics") == "% No EID table enabled for IPv6.\n"
+
+
+def test_forwarding_eid_remote_lists_the_map_cache_with_its_counters(lab):
+    text = show(lab, SITE1_RLOC, "show lisp instance-id 0 ipv4 forwarding eid remote").splitlines()
+    assert text[0] == "Prefix                 Fwd action  Locator status bits   encap_iid"
+    entries = list(lab.routers[SITE1_RLOC].map_cache.entries(0, "ipv4"))
+    assert len(text) == 1 + 2 * len(entries)
+    rows = {l.split()[0]: l.split()[1:] for l in text[1::2]}
+    counts = [l.split()[1] for l in text[2::2]]
+    peer = [e for e in entries if e.locators][0]
+    assert rows["0.0.0.0/0"] == ["signal", "0x00000000", "N/A"]  # the static send-map-request entry
+    assert rows["192.168.2.0/24"] == ["encap", "0x00000001", "N/A"]  # SITE2's one locator, up
+    assert peer.packets_out > 0
+    assert counts == ["%d/%d" % (e.packets_out, e.bytes_out) for e in entries]
+    assert all(re.match(r"^  packets/bytes {7}\d+/\d+$", l) for l in text[2::2])
+    # columns of the IOS-XE layout: action at 23, locator status bits at 35, encap IID at 57
+    assert all(l[22] == " " and l[23] != " " and l[35:37] == "0x" and l[57:] == "N/A" for l in text[1::2])

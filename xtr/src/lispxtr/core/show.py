@@ -230,7 +230,10 @@ def _show_lisp(router, t: _Tokens, now: float) -> str:
         t.end()
         return banner + service(router, afi, now, iid=iid)
     if what == "forwarding":
-        t.keyword(("state",))
+        if t.keyword(("state", "eid")) == "eid":  # show lisp instance-id N ipv4 forwarding eid remote
+            t.keyword(("remote",))
+            t.end()
+            return banner + forwarding_eid_remote(router, iid, afi)
         t.end()
         return banner + forwarding_state(router, iid, afi)
     if what == "statistics":
@@ -1126,6 +1129,32 @@ def service_statistics(router, afi: str, now: float) -> str:
              row("Unknown packet drops", c["malformed_dropped"])]
     return _join(lines)
 
+
+
+def _fwd_action(router, entry) -> str:
+    """The forwarding action of a map-cache entry as the data plane applies it (core.itr)."""
+    if entry.locators:
+        return "encap"
+    if entry.action == ACTION_SEND_MAP_REQUEST:
+        return "signal"  # a packet that matches asks the control plane for a Map-Request
+    if entry.action == ACTION_NATIVE:
+        # RFC 9301 §5.4 (use-petr): forward-native entries go to the proxy ETR when one is configured
+        return "encap" if router.itr is not None and router.itr.use_petr else "native"
+    return "drop"
+
+
+def forwarding_eid_remote(router, iid: int, afi: str) -> str:
+    """``show lisp instance-id N ipv4 forwarding eid remote`` (IOS-XE 17 layout): the data plane's
+    entries for the map-cache, with each entry's packet and byte counts. Locator status bits: one bit
+    per locator of the entry, set while it is up (RFC 9300 §5.3 numbering); encap IID N/A, as the
+    router encapsulates with the entry's own instance-id."""
+    lines = ["Prefix                 Fwd action  Locator status bits   encap_iid"]
+    for e in _entries(router, iid, afi):
+        lsb = sum(1 << i for i, l in enumerate(e.locators) if l.state == "up")
+        lines.append("%s%s%s%s" % (prefix_text(e.prefix).ljust(23), _fwd_action(router, e).ljust(12),
+                                   ("0x%08x" % lsb).ljust(22), "N/A"))
+        lines.append("  %s%d/%d" % ("packets/bytes".ljust(20), e.packets_out, e.bytes_out))
+    return _join(lines)
 
 def forwarding_state(router, iid: int, afi: str) -> str:
     """``show lisp instance-id N ipv4 forwarding state`` / ``show ip lisp instance-id N forwarding
