@@ -65,6 +65,10 @@ def classify(command):
         return "config", context
     if not re.match(r"^show (?:ip |ipv6 )?lisp\b", cmd):
         return None, {}
+    if re.search(r" (?:statistics|forwarding)\b", cmd):
+        # counters and the data plane's state: no field of the facts schema (`show lisp service ipv4
+        # statistics` is not the service's detail); named in `unparsed`
+        return None, {}
     if re.match(r"^show lisp(?: all)?$", cmd):  # the router-wide summary
         return "services", context
     if " map-cache" in cmd:

@@ -5,7 +5,7 @@ locator states written with a qualifier (`up, self`), the map-cache detail's map
 
 import pytest
 
-from ansible_collections.lispnet.lisp.plugins.plugin_utils.facts.cli import parse_cli
+from ansible_collections.lispnet.lisp.plugins.plugin_utils.facts.cli import parse_cli, unparsed_commands
 from ansible_collections.lispnet.lisp.plugins.plugin_utils.facts.ttp_reader import parse_cli_ttp
 from ansible_collections.lispnet.lisp.tests.unit.plugins.plugin_utils.facts import samples
 
@@ -109,3 +109,20 @@ def test_show_lisp_all_summary_with_the_router_lisp_banner():
     facts = every_reader({"show lisp all": text})
     assert facts["services"]["router"]["eid_instance_count"] == 2
     assert facts["services"]["router"]["capabilities"][-1] == "RAR-notify"
+
+
+@pytest.mark.parametrize("command", ["show lisp service ipv4 statistics", "show lisp all service ipv6 statistics",
+                                     "show lisp instance-id 4100 ipv4 forwarding state",
+                                     "show ip lisp instance-id 4100 forwarding state"])
+def test_statistics_and_forwarding_outputs_are_no_service_detail(command):
+    """`show lisp service ipv4 statistics` once read as the service's detail: a services entry with every
+    role null. Counters and forwarding state carry no facts field; they are listed as unparsed."""
+    text = ("LISP EID Statistics for all EID instances - last cleared: never\nControl Packets:\n"
+            "  Map-Requests in/out:                              0/0\n"
+            "  Map-Register records in/out:                      0/10\n")
+    if "forwarding" in command:
+        text = sample("ShowLispInstanceIdForwardingState__1")
+    outputs = {command: text, "show lisp service ipv4": sample("ShowLispService__1")}
+    assert every_reader(outputs) == every_reader({"show lisp service ipv4": sample("ShowLispService__1")})
+    assert every_reader({command: text}) == {}
+    assert unparsed_commands(outputs) == [command]
