@@ -55,7 +55,7 @@ MS_COMMANDS = ["show lisp", "show lisp session", "show lisp service ipv4", "show
                "show lisp instance-id 0 ipv4 server name SITE1", "show lisp instance-id 0 ipv4 server {host1}",
                "show lisp instance-id 0 ipv4 server etr-address {rloc2}", "show lisp instance-id 0 ipv4 server summary",
                "show lisp all instance-id 0 ipv4 server summary", "show lisp service ipv4 statistics",
-               "show lisp instance-id 0 ipv4 forwarding state"]
+               "show lisp instance-id 0 ipv4 forwarding state", "show lisp all instance-id 0 ipv4 server rloc members"]
 # Genie's schema for `show lisp site summary` requires a MAC section, which IOS-XE prints only when MAC
 # EID-prefixes are configured (testdata ShowLispSiteSummary__5 leaves out its empty IPv6 section): read
 # it with the parser alone there, as for a real IPv4-only Map-Server.
@@ -377,6 +377,11 @@ def check_ms(ck, parsed, before, after, sites, rloc2):
     ck.between(name + " statistics: Map-Notify out", stats["map_notify"]["out"],
                counter(before, "map-notify-records-out"), counter(after, "map-notify-records-out"))
     check_server_summary(ck, parsed, regs, sites)
+    members = parsed["show lisp all instance-id 0 ipv4 server rloc members"]["lisp_router_instances"]["0"]["service"][
+        "ipv4"]["instance_id"]["0"]["rloc"]
+    ck.eq(name + " server rloc members: RLOCs", sorted(members["members"]), sorted({r[2] for r in regs.values() if r[1]}))
+    ck.eq(name + " server rloc members: valid/total", (members["valid_entries"], members["total_entries"]),
+          (len({r[2] for r in regs.values() if r[1]}),) * 2)
     check_forwarding_state(ck, name, parsed, after)
     check_service_statistics(ck, name, parsed, before, after, ("map-register-records-in", "map-notify-records-out"))
     check_sessions(ck, name, parsed, after)

@@ -668,3 +668,17 @@ def test_forwarding_eid_remote_lists_the_map_cache_with_its_counters(lab):
     assert all(re.match(r"^  packets/bytes {7}\d+/\d+$", l) for l in text[2::2])
     # columns of the IOS-XE layout: action at 23, locator status bits at 35, encap IID at 57
     assert all(l[22] == " " and l[23] != " " and l[35:37] == "0x" and l[57:] == "N/A" for l in text[1::2])
+
+
+def test_rloc_members_are_the_registered_rlocs(lab):
+    text = show(lab, MS_RLOC, "show lisp instance-id 0 ipv4 server rloc members").splitlines()
+    assert text[:4] == ["LISP RLOC Membership for router lisp 0 IID 0", "Entries: 2 valid / 2 total, Distribution disabled",
+                        "", "RLOC                                    Origin                       Valid"]
+    ms = lab.routers[MS_RLOC].map_server
+    registered = sorted({l.address for s in ms.sites.values() for r in s.registrations.values() for e in r.etrs.values()
+                         for l in e.locators})
+    assert registered == [SITE1_RLOC, SITE2_RLOC]
+    assert sorted(l.split()[0] for l in text[4:]) == registered
+    assert all(l[40:69] == "Registration".ljust(29) and l[69:] == "Yes" for l in text[4:])
+    assert show(lab, MS_RLOC, "show lisp instance-id 0 ipv6 server rloc members").splitlines()[1] == \
+        "Entries: 0 valid / 0 total, Distribution disabled"

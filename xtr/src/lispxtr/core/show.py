@@ -248,10 +248,14 @@ def _show_lisp(router, t: _Tokens, now: float) -> str:
         t.end()
         return banner + database(router, iid, afi, now, target)
     # server: the Map-Server's registrations of this EID table
-    sub = t.keyword(("detail", "name", "etr-address", "summary"), required=False)
+    sub = t.keyword(("detail", "name", "etr-address", "summary", "rloc"), required=False)
     if sub == "summary":
         t.end()
         return banner + server_summary(router, iid, afi)
+    if sub == "rloc":  # show lisp instance-id N ipv4 server rloc members
+        t.keyword(("members",))
+        t.end()
+        return banner + rloc_members(router, iid, afi)
     if sub is None and not t.done():
         target = _target(t, afi)
         t.end()
@@ -753,6 +757,27 @@ def server_summary(router, iid: int, afi: str) -> str:
               # the history keeps each prefix's last registration (core.map_server Site.history), with no
               # limit: 0, as IOS-XE writes "no limit" in its other limit rows
               "  Registration-history size/limit:".ljust(56) + "%d/0" % history]
+    return _join(lines)
+
+
+def rloc_members(router, iid: int, afi: str) -> str:
+    """``show lisp instance-id N ipv4 server rloc members`` (IOS-XE 17 layout): the RLOCs of the ETRs
+    registered in this EID table and family, in the order the Map-Server holds them. The router does
+    not distribute the membership to its xTRs (no decapsulation filter): "Distribution disabled"."""
+    members = []
+    ms = router.map_server
+    for site in (ms.sites.values() if ms is not None else ()):
+        for p, reg in site.registrations.items():
+            if p.iid != iid or p.afi != afi:
+                continue
+            for etr in reg.etrs.values():
+                for loc in etr.locators:
+                    if loc.address not in members:
+                        members.append(loc.address)
+    lines = ["LISP RLOC Membership for router lisp 0 IID %d" % iid,
+             "Entries: %d valid / %d total, Distribution disabled" % (len(members), len(members)), "",
+             "RLOC".ljust(40) + "Origin".ljust(29) + "Valid"]
+    lines += [a.ljust(40) + "Registration".ljust(29) + "Yes" for a in members]
     return _join(lines)
 
 # -- sessions, service, show lisp ------------------------------------------------------------
