@@ -720,7 +720,6 @@ def site_summary(router, now: float, iid: int | None = None) -> str:
     return _join(lines)
 
 
-
 def server_summary(router, iid: int, afi: str) -> str:
     """``show lisp instance-id N ipv4 server summary`` (IOS-XE 17 layout): the Map-Server's sites in
     one EID table and address family. Every configured site has a row, with 0 where it has nothing
@@ -779,6 +778,7 @@ def rloc_members(router, iid: int, afi: str) -> str:
              "RLOC".ljust(40) + "Origin".ljust(29) + "Valid"]
     lines += [a.ljust(40) + "Registration".ljust(29) + "Yes" for a in members]
     return _join(lines)
+
 
 # -- sessions, service, show lisp ------------------------------------------------------------
 
@@ -1055,7 +1055,6 @@ def statistics(router, iid: int, afi: str, now: float) -> str:
     return _join(lines)
 
 
-
 def service_statistics(router, afi: str, now: float) -> str:
     """``show lisp service ipv4 statistics`` (IOS-XE 17 layout): the router's control counters for
     all EID instances together, which is how the router counts them; the per-instance cache lines of
@@ -1155,7 +1154,6 @@ def service_statistics(router, afi: str, now: float) -> str:
     return _join(lines)
 
 
-
 def _fwd_action(router, entry) -> str:
     """The forwarding action of a map-cache entry as the data plane applies it (core.itr)."""
     if entry.locators:
@@ -1180,6 +1178,7 @@ def forwarding_eid_remote(router, iid: int, afi: str) -> str:
                                    ("0x%08x" % lsb).ljust(22), "N/A"))
         lines.append("  %s%d/%d" % ("packets/bytes".ljust(20), e.packets_out, e.bytes_out))
     return _join(lines)
+
 
 def forwarding_state(router, iid: int, afi: str) -> str:
     """``show lisp instance-id N ipv4 forwarding state`` / ``show ip lisp instance-id N forwarding
@@ -1226,6 +1225,7 @@ def forwarding_state(router, iid: int, afi: str) -> str:
               "    %s%s" % ("LISP virtual interface".ljust(27), "LISP0.%d" % iid),
               "    %s%s" % ("User".ljust(27), "LISP")]
     return _join(lines)
+
 
 def _role(router, iid: int, afi: str) -> str:
     roles = router.roles.get((iid, afi), {})
