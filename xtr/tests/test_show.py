@@ -650,7 +650,7 @@ def test_service_statistics_count_all_instances_together(lab):
     assert values and all(l[52] != " " and l[51] == " " for l in values)
     ms = show(lab, MS_RLOC, "show lisp service ipv4 statistics")
     assert _stat(ms, "Map-Register records in/out") == ["%d/0" % lab.routers[MS_RLOC].counters["map_register_in"]]
-    assert show(lab, SITE1_RLOC, "show lisp service ipv6 statistics") == "% No EID table enabled for IPv6.\n"
+    assert show(lab, SITE1_RLOC, "show lisp service ipv6 statistics") == "% EID table not enabled for IPv6.\n"
 
 
 def test_forwarding_eid_remote_lists_the_map_cache_with_its_counters(lab):

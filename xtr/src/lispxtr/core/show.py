@@ -1062,7 +1062,8 @@ def service_statistics(router, afi: str, now: float) -> str:
     WLC, extranet and DDT, which the router does not have, show 0."""
     c = router.counters
     if not any(a == afi for _i, a in router.roles):
-        return "%% No EID table enabled for %s.\n" % ("IPv4" if afi == "ipv4" else "IPv6")
+        # the wording of IOS-XE for an instance without the family ("% EID table not enabled for MAC.")
+        return "%% EID table not enabled for %s.\n" % ("IPv4" if afi == "ipv4" else "IPv6")
     ecm_in = c["map_resolver_requests"] if router.map_resolver is not None else c["map_request_in"]
     etr_in = c["etr_map_reply_out"] + c["etr_map_request_dropped"]
     replies_out = c["etr_map_reply_out"] + c["map_reply_proxy"] + c["map_reply_negative"]
