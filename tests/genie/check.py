@@ -47,7 +47,7 @@ XTR_COMMANDS = ["show lisp", "show lisp session", "show lisp service ipv4", "sho
                 "show lisp eid-table default ipv4 database", "show lisp instance-id 0 ipv4 database {own_host}",
                 "show lisp session established", "show lisp instance-id 0 ipv4 forwarding state",
                 "show ip lisp instance-id 0 forwarding state", "show lisp service ipv4 statistics",
-                "show lisp instance-id 0 ipv4 forwarding eid remote"]
+                "show lisp instance-id 0 ipv4 forwarding eid remote", "show ipv6 lisp instance-id 0 forwarding state"]
 MS_COMMANDS = ["show lisp", "show lisp session", "show lisp service ipv4", "show lisp service ipv4 summary",
                "show lisp site", "show lisp site detail", "show lisp site {host1}", "show lisp site {prefix2} instance-id 0",
                "show lisp site summary", "show lisp instance-id 0 ipv4 server", "show lisp instance-id 0 ipv4 statistics",
@@ -275,7 +275,8 @@ def check_forwarding_state(ck, name, parsed, oper):
     instance's IPv4 service as NETCONF has them, its EID table and virtual interface."""
     want = [n for n, leaf in (("ITR", "is-itr"), ("ETR", "is-etr"), ("PITR", "is-pitr"), ("PETR", "is-petr"),
                               ("MS", "is-ms"), ("MR", "is-mr")) if role(oper, leaf)]
-    for command in ("show lisp instance-id 0 ipv4 forwarding state", "show ip lisp instance-id 0 forwarding state"):
+    for command in ("show lisp instance-id 0 ipv4 forwarding state", "show ip lisp instance-id 0 forwarding state",
+                    "show ipv6 lisp instance-id 0 forwarding state"):
         if command not in parsed:
             continue
         inst = parsed[command]["lisp_id"]["0"]["instance_id"]["0"]

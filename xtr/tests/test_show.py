@@ -594,6 +594,10 @@ def test_forwarding_state_has_the_sample_layout_and_the_router_roles(shared, lab
     assert show(lab, SITE1_RLOC, "show ip lisp instance-id 0 forwarding state") == ours
     assert show(lab, SITE1_RLOC, "show lisp instance-id 0 ipv6 forwarding state").startswith(
         "LISP forwarding state for EID table IPv6:Default\n")
+    assert show(lab, SITE1_RLOC, "show ipv6 lisp instance-id 0 forwarding state") == \
+        show(lab, SITE1_RLOC, "show lisp instance-id 0 ipv6 forwarding state")
+    assert show(lab, SITE1_RLOC, "show ipv6 lisp map-cache") == "               ^\n% Invalid input detected at '^' marker.\n"
+    assert show(lab, SITE1_RLOC, "show ipv6 route") is None  # not a LISP command: the rest of the CLI answers
     assert show(lab, SITE1_RLOC, "show lisp instance-id 7 ipv4 forwarding state") == "% LISP instance-id 7 is not configured.\n"
 
 

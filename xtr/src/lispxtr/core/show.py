@@ -95,12 +95,12 @@ def render(router, command: str, now: float) -> str | None:
     try:
         # other IOS show keywords take part in abbreviation ("show l" is ambiguous on IOS too)
         which = tokens.keyword(_SHOW_KEYWORDS, required=False)
-        if which not in ("ip", "lisp"):
+        if which not in ("ip", "ipv6", "lisp"):
             return None
-        if which == "ip":
+        if which in ("ip", "ipv6"):
             if tokens.keyword(("lisp",), required=False) is None:
                 return None
-            text = _show_ip_lisp(router, tokens, now)
+            text = _show_ip_lisp(router, tokens, now) if which == "ip" else _show_ipv6_lisp(router, tokens)
         else:
             text = _show_lisp(router, tokens, now)
         return _pipe(text, pipe) if pipe.strip() else text
@@ -149,6 +149,16 @@ def _show_ip_lisp(router, t: _Tokens, now: float) -> str:
         return map_cache_oldstyle(router, iid, target, now)
     t.end()
     return database_oldstyle(router, iid, now)
+
+
+def _show_ipv6_lisp(router, t: _Tokens) -> str:
+    """``show ipv6 lisp instance-id N forwarding state``, the one ``show ipv6 lisp`` form served."""
+    t.keyword(("instance-id",))
+    iid = _int(t)
+    t.keyword(("forwarding",))
+    t.keyword(("state",))
+    t.end()
+    return forwarding_state(router, iid, "ipv6")
 
 
 def _int(t: _Tokens) -> int:

@@ -766,7 +766,7 @@ class CliSession(asyncssh.SSHServerSession):
                 if len(line) > 3:
                     raise CliError(column=line.col(3))
             return self._running_text()
-        if what in ("ip", "lisp"):
+        if what in ("ip", "ipv6", "lisp"):  # show ipv6 lisp instance-id N forwarding state
             return self._show_lisp(line)
         raise CliError(column=line.col(1))
 
