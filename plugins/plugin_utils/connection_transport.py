@@ -194,6 +194,10 @@ class NetconfConnectionTransport(ConnectionTransport):
             cause = "rpc-error"
             if "timeout" in text.lower() or "timed out" in text.lower():
                 cause = "timeout"
+            if "unknown host key" in text.lower():
+                # ncclient's SSHUnknownHostError, raised while the connection logs in
+                raise self.error("host key verification failed: %s; add the device's key to ~/.ssh/known_hosts (or to the "
+                                 "UserKnownHostsFile of ansible_netconf_ssh_config)" % text, cause="host key") from None
             raise self.error("%s failed: %s" % (what, text), cause=cause, reply=str(exc)) from None
 
     @property

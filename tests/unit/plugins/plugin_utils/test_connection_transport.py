@@ -201,6 +201,20 @@ def test_netconf_without_candidate_edits_running_with_rollback_on_error():
     assert dict(conn.calls)["edit_config"]["target"] == "running"
 
 
+def test_netconf_unknown_host_key_says_so():
+    class Unknown(FakeNetconfConnection):
+        def __getattr__(self, name):
+            def method(**kwargs):
+                raise AnsibleConnectionError("Unknown host key [e8:65:62] for [127.0.1.1]")
+            return method
+
+    nc = CT.NetconfConnectionTransport(None, "127.0.1.1", 2830, connection=Unknown())
+    with pytest.raises(T.TransportError) as err:
+        nc.get_config("<native/>")
+    assert err.value.cause == "host key"
+    assert str(err.value).startswith("netconf 127.0.1.1:2830: host key verification failed: Unknown host key [e8:65:62] for")
+
+
 def test_rpc_error_text_of_a_message_without_xml_is_the_message():
     assert CT._rpc_error_text("timed out   waiting") == "timed out waiting"
 
