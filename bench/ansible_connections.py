@@ -12,8 +12,10 @@ for each way, ``--runs`` times (default 3):
 
 The ways: ``network_cli`` and ``netconf`` (the host's persistent connection, an inventory written
 the cisco.ios way), ``cli`` and ``netconf_direct`` (``ansible_connection=local``: a session per task).
-It prints the wall time and the per-task time (the median, over the module tasks of all hosts, of
-each task's duration on its host, from the ``ansible.posix.json`` callback), median of the runs.
+It prints the wall time and the task time: the median, over every (module task, host) pair, of the
+duration of that task from its start to its end on the last of its hosts (``ansible.posix.json``
+callback; the callback has no per-host times). With 3 routers that is close to one host's time;
+with 50 it is ~5 rounds of --forks hosts. Both are the median of the runs.
 
     .venv/bin/python bench/ansible_connections.py [--sizes 3,50] [--runs 3] [--forks 10] [--ways ...]
 """
@@ -106,7 +108,7 @@ def inventories(state):
 
 
 def task_durations(report):
-    """Seconds per (task, host) of the module tasks, from the ansible.posix.json callback's output."""
+    """For every (module task, host) pair, the seconds the whole task took (ansible.posix.json output)."""
     durations = []
     for play in report.get("plays", []):
         for task in play.get("tasks", []):
@@ -165,7 +167,7 @@ def bench_size(n, base, args, env):
                 per_task.append(statistics.median(durations))
             row = (n, way, statistics.median(walls), statistics.median(per_task), walls, per_task, benchlib.load_average())
             rows.append(row)
-            print("%3d routers  %-15s wall %6.1f s  per task %5.2f s   (runs: wall %s; per task %s; load %.1f)" % (
+            print("%3d routers  %-15s wall %6.1f s  task %5.2f s   (runs: wall %s; task %s; load %.1f)" % (
                 n, way, row[2], row[3], " / ".join("%.1f" % w for w in walls), " / ".join("%.2f" % t for t in per_task),
                 row[6]), flush=True)
     finally:
