@@ -73,6 +73,13 @@ ok "scripts/lab --help and scripts/test --help print their own help"
 lisp-xtr lab up --topology "$topology" --state-dir "$LAB" > "$NEWCOMER_OUT/lab-up.log" 2>&1 || { cat "$NEWCOMER_OUT/lab-up.log"; fail "lisp-xtr lab up"; }
 helper inventory "$LAB" examples/inventory-iosxe.yml good || fail "writing the inventory"
 secret_files=("$LAB/inventory.yml" examples/inventory-iosxe.yml)
+# As the README asks of a user: the routers' host keys in ~/.ssh/known_hosts (here the lab's, which
+# lisp-xtr lab up wrote); a home of the stage's own, never the real user's.
+user_home=$WORK/user-home
+mkdir -p "$user_home/.ssh" && chmod 700 "$user_home" "$user_home/.ssh"
+cp "$LAB/known_hosts" "$user_home/.ssh/known_hosts"
+real_home=$HOME
+export HOME=$user_home
 eval "$(helper blocks README.md 3)" || fail "README block 3 (deploy --check --diff, deploy, verify), first run"
 first=$step
 check_log=$NEWCOMER_OUT/step$((first - 2)).log
@@ -115,6 +122,7 @@ for want in "MR_MS: no intent to deploy: neither lisp_mapping_system_config nor"
   grep -q "$want" "$NEWCOMER_OUT/empty.log" || { tail -n 30 "$NEWCOMER_OUT/empty.log"; fail "no message '$want'"; }
 done
 ok "deploy.yml on an inventory without intent fails, naming each host and the missing variables"
+export HOME=$real_home
 
 # --- the main job's SSH CLI never trusts an unknown host key -------------------------------------------
 home=$WORK/stranger-home
