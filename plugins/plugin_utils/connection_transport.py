@@ -31,6 +31,7 @@ from ansible_collections.lispnet.lisp.plugins.plugin_utils.transport import (
     CAP_VALIDATE,
     CAP_VALIDATE_10,
     CONFIRM_TIMEOUT,
+    Endpoint,
     IOS_ERROR_RE,
     NETCONF_BASE_NS,
     TransportError,
@@ -66,10 +67,9 @@ def _text(exc):
     return " ".join(str(exc).split()) or exc.__class__.__name__
 
 
-class ConnectionTransport:
+class ConnectionTransport(Endpoint):
     """What both connection-backed transports share."""
 
-    kind = None
     connection_name = None
 
     def __init__(self, socket_path, host, port=None, connection=None):
@@ -77,27 +77,12 @@ class ConnectionTransport:
         self.port = int(port or DEFAULT_PORTS[self.kind])
         self._conn = connection if connection is not None else Connection(socket_path)
 
-    @property
-    def where(self):
-        return "%s %s:%s" % (self.kind, self.host, self.port)
-
-    def error(self, message, cause=None, reply=None):
-        return TransportError("%s: %s" % (self.where, message), host=self.host, port=self.port,
-                              transport=self.kind, cause=cause, reply=reply)
-
     def open(self):
         """Nothing to open: Ansible started the persistent connection before the task ran."""
         return self
 
     def close(self):
         """Nothing to close: the persistent connection stays up for the host's next task."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
 
 class NetworkCliTransport(ConnectionTransport):

@@ -206,22 +206,13 @@ def _host_key_error(kind, host, port, path, known, timeout):
     return TransportError(message, host=host, port=port, transport=kind, cause="host key")
 
 
-class Transport:
-    """What both transports share: where they connect and how they close."""
+class Endpoint:
+    """What every transport shares, direct or over Ansible's persistent connection: where it
+    connects (``kind``, ``host``, ``port``), its errors, and closing it as a context manager."""
 
     kind = None
-
-    def __init__(self, host, port, *, username=None, password=None, key_file=None, enable_secret=None,
-                 known_hosts="~/.ssh/known_hosts", host_key_checking=True, timeout=30):
-        self.host = host
-        self.port = int(port)
-        self.username = username
-        self.password = password
-        self.key_file = os.path.expanduser(key_file) if key_file else None
-        self.enable_secret = enable_secret
-        self.known_hosts = os.path.expanduser(known_hosts or "~/.ssh/known_hosts")
-        self.host_key_checking = host_key_checking
-        self.timeout = timeout
+    host = None
+    port = None
 
     @property
     def where(self):
@@ -240,6 +231,22 @@ class Transport:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+class Transport(Endpoint):
+    """A session the module opens itself (ncclient or netmiko), with the credentials it needs."""
+
+    def __init__(self, host, port, *, username=None, password=None, key_file=None, enable_secret=None,
+                 known_hosts="~/.ssh/known_hosts", host_key_checking=True, timeout=30):
+        self.host = host
+        self.port = int(port)
+        self.username = username
+        self.password = password
+        self.key_file = os.path.expanduser(key_file) if key_file else None
+        self.enable_secret = enable_secret
+        self.known_hosts = os.path.expanduser(known_hosts or "~/.ssh/known_hosts")
+        self.host_key_checking = host_key_checking
+        self.timeout = timeout
 
 
 # ---------------------------------------------------------------------------------------------
