@@ -339,7 +339,11 @@ def main(argv=None):
 
 def run(args, state, addresses):
     topo = xlab.load_topology(str(state.parent / "genie-topology.yml"))
-    devices = {d.name: Device(state, {"name": d.name, "address": d.address, "password": d.password}) for d in topo.devices}
+    # The lab generates its credentials (lisp-xtr lab up): read them from its 0600 file, never print them.
+    with open(state / "credentials.json", encoding="utf-8") as handle:
+        credentials = json.load(handle)
+    devices = {d.name: Device(state, {"name": d.name, "address": d.address, "password": credentials[d.name]["password"]})
+               for d in topo.devices}
     ms = devices["MR_MS"]
     deadline = time.monotonic() + 90
     while True:  # both sites registered (RFC 9301 §8.2: the first Map-Register goes out at start)

@@ -9,24 +9,32 @@ python=(python)
 if ! python -c 'import lispxtr' 2>/dev/null; then
     python=("$(command -v python3)")
 fi
-lab_home="$(mktemp -d)"
 empty_home="$(mktemp -d)"
+# Ansible keeps the persistent connections' sockets under ~/.ansible/pc: with HOME in the (long) lab
+# directory the socket path would pass the 108 bytes of AF_UNIX, so they go to a short folder.
+control_dir="$(mktemp -d)"
+export ANSIBLE_PERSISTENT_CONTROL_PATH_DIR="${control_dir}"
 cleanup() {
     "${python[@]}" -m lispxtr.cli lab down --state-dir "${state}" || true
-    rm -rf "${lab_home}" "${empty_home}"
+    rm -rf "${empty_home}" "${control_dir}"
 }
 trap cleanup EXIT
 "${python[@]}" -m lispxtr.cli lab down --state-dir "${state}" >/dev/null 2>&1 || true
 "${python[@]}" -m lispxtr.cli lab up --topology "$(pwd)/topology.yml" --state-dir "${state}"
-# network_cli (paramiko) and netconf (ncclient) check host keys against ~/.ssh/known_hosts: a home
-# whose known_hosts is the lab's, never the user's, and never trust on first use.
-mkdir -p "${lab_home}/.ssh"
-chmod 700 "${lab_home}" "${lab_home}/.ssh"
-cp "${state}/known_hosts" "${lab_home}/.ssh/known_hosts"
+# The lab writes its inventory in the cisco.ios form too (inventory-network_cli.yml,
+# inventory-netconf.yml: no lispnet_* variable) and a home whose ~/.ssh/known_hosts is the lab's:
+# network_cli (paramiko) and netconf (ncclient) check host keys there, never trust on first use.
+for way in network_cli netconf; do
+    if grep -q lispnet_ "${state}/inventory-${way}.yml"; then
+        echo "inventory-${way}.yml has a lispnet_* variable" >&2
+        exit 1
+    fi
+    test "$(stat -c %a "${state}/inventory-${way}.yml")" = 600
+done
+cmp "${state}/known_hosts" "${state}/home/.ssh/known_hosts"
 # netcommon's network_cli would add an unknown key by itself (host_key_auto_add): off, as documented
 # (the modules refuse an unknown key over network_cli either way: see failures.yml).
-export HOME="${lab_home}" ANSIBLE_HOST_KEY_CHECKING=true ANSIBLE_HOST_KEY_AUTO_ADD=false
-ansible-playbook -i localhost, make_inventory.yml -e "lab_state_dir=${state}" "$@"
+export HOME="${state}/home" ANSIBLE_HOST_KEY_CHECKING=true ANSIBLE_HOST_KEY_AUTO_ADD=false
 
 ansible-playbook -i "${state}/inventory-network_cli.yml" ways.yml -e way=network_cli "$@"
 ansible-playbook -i "${state}/inventory-netconf.yml" ways.yml -e way=netconf "$@"
