@@ -5,11 +5,13 @@ is registered with again within one registration period (RFC 9301 §8.2)."""
 
 from __future__ import annotations
 
+import re
+
 from lispxtr.config.model import (EidRecordCfg, Instance, InstanceService, LispConfig, LocatorEntry, LocatorSet,
                                   MapServerRef, RouterConfig, Service, Site)
 from lispxtr.core.etr import REGISTER_INTERVAL
 from lispxtr.core.itr import MR_HOLD_DOWN
-from lispxtr.wire import MapNotify, decode_control
+from lispxtr.wire import DataHeader, EncapsulatedControl, MapNotify, decode_control
 
 from .test_core_lab import KEYS, SITE1_HOST, SITE1_RLOC, SITE2_HOST, SITE2_RLOC, Lab
 
@@ -150,3 +152,95 @@ def test_killing_one_map_server_loses_no_registration_and_a_restarted_one_conver
         lab.advance(1)
         assert lab.now - back <= REGISTER_INTERVAL  # the ETRs' back-off never exceeds one period
     assert len(lab.registered(MS2)) == 2
+
+
+# -- two tenants with the same EID-prefixes (instance-ids bound to VRFs) --------------------------
+
+TENANTS = {"A": 4100, "B": 4200}
+SITE3_RLOC, SITE4_RLOC = "127.0.3.1", "127.0.4.1"
+
+
+def tenant_ms(tenants=TENANTS):
+    sites = {}
+    for tenant, iid in tenants.items():
+        for n, prefix in ((1, "192.168.1.0/24"), (2, "192.168.2.0/24")):
+            sites["%s-SITE%d" % (tenant, n)] = Site(auth_key="%s-SITE%d-KEY" % (tenant, n),
+                                                    eid_records={(iid, prefix): EidRecordCfg(True)})
+    return RouterConfig(hostname="MS", lisp=LispConfig(
+        services={"ipv4": Service(map_server=True, map_resolver=True)}, sites=sites))
+
+
+def tenant_xtr(name, rloc, tenant, n):
+    prefix = "192.168.%d.0/24" % n
+    return RouterConfig(hostname=name, lisp=LispConfig(
+        locator_sets={"RLOCS": LocatorSet([LocatorEntry(address=rloc, priority=10, weight=50)])},
+        services={"ipv4": Service(itr=True, map_resolvers=[MS1], etr=True,
+                                  map_servers={MS1: MapServerRef(key="%s-SITE%d-KEY" % (tenant, n))})},
+        instances={TENANTS[tenant]: Instance({"ipv4": InstanceService(
+            eid_table="vrf " + tenant, database_mappings={prefix: "RLOCS"}, map_cache={"0.0.0.0/0": "map-request"})})}))
+
+
+class TenantLab(Lab):
+    """One MS/MR; tenant A (IID 4100, vrf A) on SITE1 and SITE2, tenant B (IID 4200, vrf B) on SITE3
+    and SITE4, with the same EID-prefixes and the same host addresses (192.168.1.1, 192.168.2.1)."""
+
+    XTRS = (("SITE1", SITE1_RLOC, "A", 1), ("SITE2", SITE2_RLOC, "A", 2), ("SITE3", SITE3_RLOC, "B", 1),
+            ("SITE4", SITE4_RLOC, "B", 2))
+
+    def __init__(self, skip=()):
+        super().__init__(start=False)
+        self.routers.clear()
+        self.add("MS", MS1, [])
+        self.apply(MS1, tenant_ms())
+        for name, rloc, tenant, n in self.XTRS:
+            self.add(name, rloc, ["192.168.%d.1" % n])
+            if name not in skip:
+                self.apply(rloc, tenant_xtr(name, rloc, tenant, n))
+
+    def story(self, src_rloc, count=5):
+        result = ""
+        for seq in range(count):
+            result += self.ping(src_rloc, SITE1_HOST, SITE2_HOST, seq)
+            self.advance(2)
+        return result
+
+
+def test_two_tenants_with_the_same_eids_register_per_instance_on_the_map_server():
+    lab = TenantLab()
+    regs = sorted((site.name, reg.prefix.iid, str(reg.prefix)) for site, reg in lab["MS"].map_server.registrations())
+    assert [(name, iid) for name, iid, _p in regs] == [("A-SITE1", 4100), ("A-SITE2", 4100), ("B-SITE1", 4200), ("B-SITE2", 4200)]
+    text = lab["MS"].show("show lisp site", lab.now)
+    for name, iid, prefix in (("A-SITE1", 4100, "192.168.1.0/24"), ("B-SITE1", 4200, "192.168.1.0/24")):
+        assert re.search(r"^%s\s+\S+\s+yes\s+\S+\s+%d\s+%s" % (name, iid, re.escape(prefix)), text, re.M), text
+
+
+def test_each_tenant_reaches_its_own_host_with_the_same_address_and_never_the_other():
+    lab = TenantLab()
+    mark = lab.mark()
+    assert lab.story(SITE1_RLOC) == "..!!!"  # tenant A: SITE1's host to SITE2's 192.168.2.1
+    a_data = lab.sent(after=mark, port=4341)
+    assert {s.dst[0] for s in a_data} == {SITE1_RLOC, SITE2_RLOC}  # nothing to tenant B's SITE4
+    assert {DataHeader.decode(s.data).instance_id for s in a_data} == {4100}  # RFC 9300 §5.3 I bit
+    requests = [decode_control(EncapsulatedControl.decode(s.data).unwrap()[4]) for s in lab.sent(after=mark, port=4342, kind=8)]
+    assert requests and {r.eid_records[0][0].iid for r in requests} == {4100}  # RFC 8060 §4.1 LCAF
+    mark = lab.mark()
+    assert lab.story(SITE3_RLOC) == "..!!!"  # tenant B, the same addresses
+    b_data = lab.sent(after=mark, port=4341)
+    assert {s.dst[0] for s in b_data} == {SITE3_RLOC, SITE4_RLOC}
+    assert {DataHeader.decode(s.data).instance_id for s in b_data} == {4200}
+    # echo 1 is lost to SITE1's miss; 2-5 reach each tenant's own 192.168.2.1 (2's reply lost to the far miss)
+    assert lab["SITE2"].counters["echo_request_in"] == 4 and lab["SITE4"].counters["echo_request_in"] == 4
+    cache_a = lab["SITE1"].show("show lisp eid-table vrf A ipv4 map-cache", lab.now)
+    assert "192.168.2.0/24, uptime" in cache_a and SITE2_RLOC in cache_a and SITE4_RLOC not in cache_a
+    cache_b = lab["SITE3"].show("show lisp instance-id 4200 ipv4 map-cache", lab.now)
+    assert "192.168.2.0/24, uptime" in cache_b and SITE4_RLOC in cache_b and SITE2_RLOC not in cache_b
+
+
+def test_a_tenant_whose_site_is_down_never_gets_the_other_tenants_locators():
+    lab = TenantLab(skip=("SITE2",))  # tenant A's 192.168.2.0/24 is configured but not registered
+    mark = lab.mark()
+    assert lab.story(SITE1_RLOC) == "....."
+    assert not lab.sent(after=mark, port=4341, dst=SITE4_RLOC)
+    replies = [decode_control(s.data) for s in lab.sent(after=mark, port=4342, dst=SITE1_RLOC, kind=2)]
+    # RFC 9301 §8.3: configured, nobody registered: a negative Map-Reply in tenant A's instance
+    assert replies and all(not r.records[0].locators and r.records[0].eid.iid == 4100 for r in replies)
