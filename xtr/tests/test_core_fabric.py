@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from lispxtr.config.model import (EidRecordCfg, Instance, InstanceService, LispConfig, LocatorEntry, LocatorSet,
                                   MapServerRef, RouterConfig, Service, Site)
+from lispxtr.core import packets
 from lispxtr.core.etr import REGISTER_INTERVAL
 from lispxtr.core.itr import MR_HOLD_DOWN
 from lispxtr.wire import DataHeader, EncapsulatedControl, MapNotify, decode_control
@@ -244,3 +247,91 @@ def test_a_tenant_whose_site_is_down_never_gets_the_other_tenants_locators():
     replies = [decode_control(s.data) for s in lab.sent(after=mark, port=4342, dst=SITE1_RLOC, kind=2)]
     # RFC 9301 §8.3: configured, nobody registered: a negative Map-Reply in tenant A's instance
     assert replies and all(not r.records[0].locators and r.records[0].eid.iid == 4100 for r in replies)
+
+
+# -- both tenants on the same xTRs: one emulated host per VRF with the same address ----------------
+
+def shared_ms(b_sites=("SITE1", "SITE2")):
+    sites = {}
+    for name, prefix in (("SITE1", "192.168.1.0/24"), ("SITE2", "192.168.2.0/24")):
+        records = {(4100, prefix): EidRecordCfg(True)}
+        if name in b_sites:
+            records[(4200, prefix)] = EidRecordCfg(True)
+        sites[name] = Site(auth_key=KEYS[name], eid_records=records)
+    return RouterConfig(hostname="MS", lisp=LispConfig(
+        services={"ipv4": Service(map_server=True, map_resolver=True)}, sites=sites))
+
+
+def shared_xtr(name, rloc, prefix, tenants=("A", "B")):
+    return RouterConfig(hostname=name, lisp=LispConfig(
+        locator_sets={"RLOCS": LocatorSet([LocatorEntry(address=rloc, priority=10, weight=50)])},
+        services={"ipv4": Service(itr=True, map_resolvers=[MS1], etr=True, map_servers={MS1: MapServerRef(key=KEYS[name])})},
+        instances={TENANTS[t]: Instance({"ipv4": InstanceService(
+            eid_table="vrf " + t, database_mappings={prefix: "RLOCS"}, map_cache={"0.0.0.0/0": "map-request"})})
+            for t in tenants}))
+
+
+class SharedLab(Lab):
+    """SITE1 and SITE2 each serve tenants A (IID 4100) and B (IID 4200) with the same EID-prefix,
+    and each has a host 192.168.N.1 in both VRFs."""
+
+    def __init__(self, site2_tenants=("A", "B")):
+        super().__init__(start=False)
+        del self.routers["127.0.10.1"]
+        self.add("MS", MS1, [])
+        self.apply(MS1, shared_ms())
+        self.apply(SITE1_RLOC, shared_xtr("SITE1", SITE1_RLOC, "192.168.1.0/24"))
+        self.apply(SITE2_RLOC, shared_xtr("SITE2", SITE2_RLOC, "192.168.2.0/24", site2_tenants))
+
+    def vrf_story(self, iid, count=5):
+        router = self.routers[SITE1_RLOC]
+        result = ""
+        for seq in range(count):
+            before = len(router.events)
+            self.deliver(router.send_echo(SITE1_HOST, SITE2_HOST, iid, seq, b"tenant", self.now, iid=iid))
+            result += "!" if any(e.seq == seq and e.ident == iid for e in list(router.events)[before:]) else "."
+            self.advance(2)
+        return result
+
+
+def test_one_xtr_pair_serves_two_tenants_with_the_same_host_address():
+    lab = SharedLab()
+    site1 = lab["SITE1"]
+    assert site1.host_instances[SITE1_HOST] == {4100, 4200}
+    for iid in (4100, 4200):
+        mark = lab.mark()
+        assert lab.vrf_story(iid) == "..!!!"
+        data = lab.sent(after=mark, port=4341)
+        assert data and {DataHeader.decode(s.data).instance_id for s in data} == {iid}  # RFC 9300 §5.3
+    for vrf, iid in (("A", 4100), ("B", 4200)):
+        cache = site1.show("show lisp eid-table vrf %s ipv4 map-cache" % vrf, lab.now)
+        assert "(IID %d), 2 entries" % iid in cache and "192.168.2.0/24, uptime" in cache
+    site = lab["MS"].show("show lisp site", lab.now)
+    # IOS-XE prints the site name on its first row only
+    assert re.search(r"^SITE2\s+\S+\s+yes\s+\S+\s+4100\s+192\.168\.2\.0/24\n\s+\S+\s+yes\s+\S+\s+4200\s+192\.168\.2\.0/24$",
+                     site, re.M), site
+    # the default instance is the first VRF (4100) when none is named
+    assert lab.ping(SITE1_RLOC, SITE1_HOST, SITE2_HOST, 99) == "!"
+
+
+def test_a_tenant_without_the_host_on_the_far_xtr_never_reaches_the_other_tenants_host():
+    lab = SharedLab(site2_tenants=("A",))  # SITE2 serves tenant A only: B's 192.168.2.1 is not there
+    assert lab["SITE2"].host_instances[SITE2_HOST] == {4100}
+    assert lab.vrf_story(4200) == "....."
+    assert lab.vrf_story(4100) == "..!!!"
+    # a data packet of tenant B to SITE2's tenant-A host is not taken by it (RFC 9300 §5.3 instance-id)
+    site2 = lab["SITE2"]
+    before = site2.counters["echo_request_in"]
+    echo = packets.echo(SITE1_HOST, SITE2_HOST, "request", 7, 7, b"cross")
+    data = DataHeader(nonce=1, instance_id=4200, payload=echo).encode()
+    for fast in (True, False):
+        site2.data_fast_path = fast
+        assert site2.receive(data, (SITE1_RLOC, 50000), (SITE2_RLOC, 4341), lab.now) == []
+    assert site2.counters["echo_request_in"] == before
+    assert site2.counters["data_not_for_us_dropped"] >= 2
+
+
+def test_send_echo_refuses_an_instance_the_host_is_not_in():
+    lab = SharedLab(site2_tenants=("A",))
+    with pytest.raises(ValueError, match="not an EID of a host in instance-id 4200"):
+        lab["SITE2"].send_echo(SITE2_HOST, SITE1_HOST, 1, 1, b"", lab.now, iid=4200)
