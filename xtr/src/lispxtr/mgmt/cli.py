@@ -617,9 +617,9 @@ class CliSession(asyncssh.SSHServerSession):
             self.writeln("Packet sent with a source address of %s " % options["source"])
         rtts = []
         sent = 0
+        vrf = {"vrf": options["vrf"]} if options.get("vrf") else {}  # only then: Node.ping stand-ins in tests take no vrf
         async for ok, rtt_ms in self.node.ping(
-            dst, options["source"], repeat=options["repeat"], timeout=float(options["timeout"]), size=options["size"],
-            vrf=options.get("vrf"),
+            dst, options["source"], repeat=options["repeat"], timeout=float(options["timeout"]), size=options["size"], **vrf
         ):
             sent += 1
             if ok:
