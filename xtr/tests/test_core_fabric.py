@@ -98,6 +98,7 @@ def test_itr_fails_over_to_the_second_resolver_when_the_first_stops_answering():
     assert len(nonces) == 1
     itr = lab["SITE1"].itr
     assert itr.counters["map_resolver_failover"] == 1
+    assert lab["SITE1"].oper_state(lab.now)["counters"]["map_resolver_timeout"] == 1  # NETCONF oper data too
     assert MS1 in itr.resolver_down and itr.resolver_in_use(lab.now) == MS2
     # the next new EID goes straight to MS2 while MS1 is held down
     mark = lab.mark()
