@@ -69,7 +69,7 @@ def test_etrs_register_to_both_map_servers_and_each_answers_with_a_map_notify():
     lab = DualLab()
     for rloc in (MS1, MS2):
         assert len(lab.registered(rloc)) == 2
-        notifies = [s for s in lab.sent(src=rloc, kind=4)]
+        notifies = lab.sent(src=rloc, kind=4)
         assert {s.dst[0] for s in notifies} == {SITE1_RLOC, SITE2_RLOC}
         assert all(isinstance(decode_control(s.data), MapNotify) for s in notifies)
     peers = lab["SITE1"].etr.map_servers
@@ -164,9 +164,9 @@ TENANTS = {"A": 4100, "B": 4200}
 SITE3_RLOC, SITE4_RLOC = "127.0.3.1", "127.0.4.1"
 
 
-def tenant_ms(tenants=TENANTS):
+def tenant_ms():
     sites = {}
-    for tenant, iid in tenants.items():
+    for tenant, iid in TENANTS.items():
         for n, prefix in ((1, "192.168.1.0/24"), (2, "192.168.2.0/24")):
             sites["%s-SITE%d" % (tenant, n)] = Site(auth_key="%s-SITE%d-KEY" % (tenant, n),
                                                     eid_records={(iid, prefix): EidRecordCfg(True)})
