@@ -202,7 +202,7 @@ def test_bad_topologies_are_refused(tmp_path, change, text):
 
 
 def test_builtin_topologies():
-    assert {"default", "writeup-configured", "dual-stack"} <= set(lab.builtin_topologies())
+    assert {"default", "writeup-configured", "dual-stack", "fabric"} <= set(lab.builtin_topologies())
     default = lab.load_topology()
     assert [(d.name, d.address, d.role) for d in default.devices] == [
         ("MR_MS", "127.0.10.1", "map-server"), ("SITE1", "127.0.1.1", "xtr"), ("SITE2", "127.0.2.1", "xtr")]

@@ -21,8 +21,8 @@ A topology (YAML or JSON) lists devices: ``name``, ``address`` (127.0.0.0/8), ``
 (``map-server`` or ``xtr``), ``host_eids``, ``eid_prefixes``, ``username``, ``password`` and
 ``enable_secret`` (optional: random per lab when absent), ``cli_port``, ``netconf_port`` and an
 optional ``startup_config`` (``router lisp`` lines). Built-in topologies: ``default`` (no LISP
-configuration), ``writeup-configured`` and ``dual-stack`` (the same with IPv6 EID-prefixes and hosts
-beside the IPv4 ones).
+configuration), ``writeup-configured``, ``dual-stack`` (the same with IPv6 EID-prefixes and hosts
+beside the IPv4 ones) and ``fabric`` (two MS/MRs, two tenants with the same EIDs: docs/fabric.md).
 """
 
 from __future__ import annotations
