@@ -24,7 +24,9 @@ from lispxtr.wire.pcap import iter_udp
 
 from .conftest import tshark_json
 
-MS, SITE1, SITE2 = "127.0.210.1", "127.0.201.1", "127.0.202.1"
+# A 127.N.x.y where nothing listens, picked per run: never a lab someone left running.
+_BASE = lab.pick_base(lab.load_topology("default")).base
+MS, SITE1, SITE2 = "127.%d.10.1" % _BASE, "127.%d.1.1" % _BASE, "127.%d.2.1" % _BASE
 REMAP = (("127.0.10.1", MS), ("127.0.1.1", SITE1), ("127.0.2.1", SITE2))
 
 
