@@ -9,6 +9,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.lispnet.lisp.plugins.modules.lisp_facts import ARGUMENT_SPEC, MUTUALLY_EXCLUSIVE
+from ansible_collections.lispnet.lisp.plugins.plugin_utils.connection_transport import Opener
 from ansible_collections.lispnet.lisp.plugins.plugin_utils.facts import gather as gather_mod
 from ansible_collections.lispnet.lisp.plugins.plugin_utils.facts.times import DurationError
 
@@ -52,7 +53,7 @@ def collect(params, task_vars, templar, subsets, connect=None):
 class ActionModule(ActionBase):
     """lispnet.lisp.lisp_facts"""
 
-    _requires_connection = False  # the plugin opens its own NETCONF/SSH session
+    _requires_connection = True  # the host's persistent connection, or a session of its own (connection_transport.Opener)
     _supports_check_mode = True
     _supports_async = False
     CONNECT = None  # tests put a fake transport factory here
@@ -66,7 +67,7 @@ class ActionModule(ActionBase):
             return {"failed": True, "changed": False, "msg": "Invalid arguments for %s: %s" % (self._task.action, error)}
         try:
             subsets = gather_mod.resolve_subsets(params["gather_subset"])
-            facts, info = collect(params, task_vars, self._templar, subsets, connect=self.CONNECT)
+            facts, info = collect(params, task_vars, self._templar, subsets, connect=self.CONNECT or Opener.persistent_only(self))
         except (gather_mod.FactsError, DurationError, ValueError) as exc:
             return {"failed": True, "changed": False, "msg": str(exc)}
         except ImportError as exc:

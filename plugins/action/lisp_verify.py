@@ -12,6 +12,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.lispnet.lisp.plugins.action.lisp_facts import validate_args
 from ansible_collections.lispnet.lisp.plugins.modules.lisp_verify import ARGUMENT_SPEC
 from ansible_collections.lispnet.lisp.plugins.plugin_utils import verify
+from ansible_collections.lispnet.lisp.plugins.plugin_utils.connection_transport import Opener
 from ansible_collections.lispnet.lisp.plugins.plugin_utils.facts import gather as gather_mod
 
 EXPECTATION_KEYS = verify.KINDS
@@ -99,7 +100,7 @@ def run_verify(params, gather, clock=time.monotonic, sleep=time.sleep, progress=
 class ActionModule(ActionBase):
     """lispnet.lisp.lisp_verify"""
 
-    _requires_connection = False  # the plugin opens its own NETCONF/SSH session
+    _requires_connection = True  # the host's persistent connection, or a session of its own (connection_transport.Opener)
     _supports_check_mode = True
     _supports_async = False
     CONNECT = None  # tests put a fake transport factory here
@@ -130,7 +131,7 @@ class ActionModule(ActionBase):
 
             params = dict(params, timeout=0)
             return run_verify(params, gather, clock=self.CLOCK, sleep=self.SLEEP)
-        gatherer = DeviceGatherer(task_vars, self._templar, subsets, params.get("instance_ids"), connect=self.CONNECT)
+        gatherer = DeviceGatherer(task_vars, self._templar, subsets, params.get("instance_ids"), connect=self.CONNECT or Opener.persistent_only(self))
         try:
             return run_verify(params, gatherer, clock=self.CLOCK, sleep=self.SLEEP, progress=self._progress)
         finally:

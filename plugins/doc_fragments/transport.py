@@ -13,13 +13,20 @@ class ModuleDocFragment:
 requirements:
   - ncclient >= 0.6.15 (NETCONF transport), netmiko >= 4.3 (CLI transport), paramiko, lxml, on the controller.
 notes:
-  - The module runs on the controller (through its action plugin) and opens its own session to the device,
-    so the host needs no network connection plugin; C(ansible_connection=local) is enough.
+  - The module runs on the controller (through its action plugin). With C(ansible_connection=ansible.netcommon.network_cli)
+    or C(ansible_connection=ansible.netcommon.netconf) it works over the host's persistent connection (one SSH login kept
+    across tasks, shared with the C(cisco.ios) and C(ansible.netcommon) modules), configured by Ansible's own variables
+    (C(ansible_port), C(ansible_user), C(ansible_password), C(ansible_private_key_file), C(ansible_become) with
+    C(ansible_become_method=enable), C(ansible_command_timeout)); no C(lispnet_*) variable is read then.
+  - With C(ansible_connection=local) the module opens its own session (ncclient or netmiko) from these
+    inventory variables.
   - "Inventory variables: C(ansible_host) (else the inventory name), C(ansible_user), C(ansible_password),
     C(ansible_ssh_private_key_file), C(ansible_become_password) (enable secret, CLI only),
     C(lispnet_transport) (V(netconf), the default, or V(cli)), C(lispnet_netconf_port) (default 830),
     C(lispnet_cli_port) (default 22), C(lispnet_known_hosts) (default C(~/.ssh/known_hosts)),
     C(lispnet_host_key_checking) (default V(true)) and C(lispnet_timeout) (seconds, default 30)."
+  - Over C(network_cli) with paramiko the device's key must be in C(~/.ssh/known_hosts) when host key checking is on;
+    the module fails before the connection logs in otherwise (network_cli would accept an unknown key on first use).
   - The device's SSH host key must be in C(lispnet_known_hosts) (OpenSSH format, C([HOST]:PORT) for ports other than 22);
     an unknown or changed key fails the task before any password is sent. Set C(lispnet_host_key_checking=false) to skip the check.
   - Over NETCONF a change is one C(<edit-config>); with the C(:candidate) capability it is committed with a confirmed commit

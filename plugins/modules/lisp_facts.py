@@ -23,7 +23,9 @@ description:
   - Durations and times are integer seconds (C(00:09:22) is 562, C(1d00h) is 86400, C(never) is null);
     NETCONF time stamps are turned into the same seconds relative to the current time. See
     C(docs/facts-schema.md) for every field.
-  - Runs on the controller (action plugin); it opens its own NETCONF or SSH session from the inventory
+  - Runs on the controller (action plugin). With C(ansible_connection=ansible.netcommon.network_cli) or
+    C(ansible.netcommon.netconf) it reads over the host's persistent connection (the CLI or NETCONF way above);
+    with C(ansible_connection=local) it opens its own NETCONF or SSH session from the inventory
     variables C(ansible_host), C(ansible_user), C(ansible_password), C(lispnet_transport),
     C(lispnet_netconf_port), C(lispnet_cli_port), C(lispnet_known_hosts), C(lispnet_host_key_checking).
 author:

@@ -15,7 +15,9 @@ author:
 description:
 - 'Manages the C(site) entries of C(router lisp) on a Map-Server: name, description, authentication key, the EID-prefixes (C(eid-record)) the
   site may register and the RLOCs it may register from (RFC 9301 section 5.6).'
-- Runs on the controller and reaches the device over NETCONF (Cisco-IOS-XE-native + Cisco-IOS-XE-lisp YANG) or the SSH CLI, chosen by C(lispnet_transport).
+- Runs on the controller and reaches the device over NETCONF (Cisco-IOS-XE-native + Cisco-IOS-XE-lisp YANG) or the SSH CLI,
+  chosen by the host's C(ansible_connection) (C(ansible.netcommon.network_cli), C(ansible.netcommon.netconf))
+  or, with C(ansible_connection=local), by C(lispnet_transport).
 - 'Follows the resource-module conventions of C(cisco.ios): states merged, replaced, overridden, deleted, gathered, rendered and parsed; check
   mode and diff mode.'
 - Sites are identified by O(config[].name); with O(state=replaced) a given site replaces the device's site of that name wholly.
@@ -179,7 +181,7 @@ commands:
   description:
   - 'The CLI lines sent (in check mode: that would be sent), keys shown as C(********).'
   - Empty when nothing needs to change.
-  returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted) and C(lispnet_transport) is V(cli)
+  returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted) over the CLI (C(network_cli), or C(lispnet_transport=cli))
   type: list
   elements: str
   sample: &id002
@@ -194,7 +196,8 @@ xml:
   description:
   - 'With O(state=rendered): the NETCONF C(<config>) payload that creates O(config), keys shown as C(********).'
   - 'Otherwise the C(<edit-config>) payload sent (in check mode: that would be sent); empty when nothing needs to change.'
-  returned: with O(state=rendered), and when O(state) is V(merged), V(replaced), V(overridden) or V(deleted) when C(lispnet_transport) is V(netconf)
+  returned: with O(state=rendered), and
+    when O(state) is V(merged), V(replaced), V(overridden) or V(deleted) over NETCONF (C(netconf), or C(lispnet_transport=netconf))
   type: str
   sample: <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">...</native></config>
 gathered:
@@ -216,10 +219,15 @@ parsed:
   sample: *id001
   elements: dict
 transport:
-  description: The transport the task used (C(lispnet_transport)).
+  description: The transport the task used, V(cli) or V(netconf) (from C(ansible_connection), else C(lispnet_transport)).
   returned: when the task connected to the device
   type: str
   sample: netconf
+connection:
+  description: The persistent connection the task used, V(ansible.netcommon.network_cli) or V(ansible.netcommon.netconf).
+  returned: when the task ran over the host's persistent connection
+  type: str
+  sample: ansible.netcommon.network_cli
 """
 
 from ansible.module_utils.basic import AnsibleModule

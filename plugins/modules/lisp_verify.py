@@ -18,8 +18,9 @@ description:
     again until every expectation holds or O(timeout) seconds have passed.
   - While waiting it prints, with C(-v), what it still waits for; on failure C(msg) lists each unmet
     expectation next to what was observed.
-  - Runs on the controller (action plugin) and opens its own NETCONF or SSH session from the inventory,
-    like M(lispnet.lisp.lisp_facts); a session that fails is reopened at the next attempt.
+  - Runs on the controller (action plugin) over the host's persistent connection (C(network_cli), C(netconf)) or,
+    with C(ansible_connection=local), a NETCONF or SSH session of its own from the inventory, like
+    M(lispnet.lisp.lisp_facts); a session of its own that fails is reopened at the next attempt.
 author:
   - lispnet.lisp developers (@lispnet)
 options:

@@ -16,7 +16,9 @@ description:
 - 'Manages the xTR side of C(router lisp): locator-sets (RLOCs with priority and weight), per address family the ITR (map-resolvers), ETR (map-servers
   and their keys), Proxy-ITR/ETR and use-petr settings, and per EID instance the EID table, database-mappings and static map-cache entries (RFC
   9300, RFC 9301).'
-- Runs on the controller and reaches the device over NETCONF (Cisco-IOS-XE-native + Cisco-IOS-XE-lisp YANG) or the SSH CLI, chosen by C(lispnet_transport).
+- Runs on the controller and reaches the device over NETCONF (Cisco-IOS-XE-native + Cisco-IOS-XE-lisp YANG) or the SSH CLI,
+  chosen by the host's C(ansible_connection) (C(ansible.netcommon.network_cli), C(ansible.netcommon.netconf))
+  or, with C(ansible_connection=local), by C(lispnet_transport).
 - 'Follows the resource-module conventions of C(cisco.ios): states merged, replaced, overridden, deleted, gathered, rendered and parsed; check
   mode and diff mode.'
 - Every database-mapping must name a locator-set the device holds after the task; this is checked before anything is sent.
@@ -416,7 +418,7 @@ commands:
   description:
   - 'The CLI lines sent (in check mode: that would be sent), keys shown as C(********).'
   - Empty when nothing needs to change.
-  returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted) and C(lispnet_transport) is V(cli)
+  returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted) over the CLI (C(network_cli), or C(lispnet_transport=cli))
   type: list
   elements: str
   sample: &id002
@@ -429,7 +431,8 @@ xml:
   description:
   - 'With O(state=rendered): the NETCONF C(<config>) payload that creates O(config), keys shown as C(********).'
   - 'Otherwise the C(<edit-config>) payload sent (in check mode: that would be sent); empty when nothing needs to change.'
-  returned: with O(state=rendered), and when O(state) is V(merged), V(replaced), V(overridden) or V(deleted) when C(lispnet_transport) is V(netconf)
+  returned: with O(state=rendered), and
+    when O(state) is V(merged), V(replaced), V(overridden) or V(deleted) over NETCONF (C(netconf), or C(lispnet_transport=netconf))
   type: str
   sample: <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><native xmlns="http://cisco.com/ns/yang/Cisco-IOS-XE-native">...</native></config>
 gathered:
@@ -449,10 +452,15 @@ parsed:
   type: dict
   sample: *id001
 transport:
-  description: The transport the task used (C(lispnet_transport)).
+  description: The transport the task used, V(cli) or V(netconf) (from C(ansible_connection), else C(lispnet_transport)).
   returned: when the task connected to the device
   type: str
   sample: netconf
+connection:
+  description: The persistent connection the task used, V(ansible.netcommon.network_cli) or V(ansible.netcommon.netconf).
+  returned: when the task ran over the host's persistent connection
+  type: str
+  sample: ansible.netcommon.network_cli
 """
 
 from ansible.module_utils.basic import AnsibleModule

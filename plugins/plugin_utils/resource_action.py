@@ -32,6 +32,7 @@ except ImportError:  # PyYAML ships with ansible-core; kept optional for import-
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.lispnet.lisp.plugins.plugin_utils.connection_transport import Opener
 from ansible_collections.lispnet.lisp.plugins.plugin_utils.transport import (
     MASK,
     TransportError,
@@ -136,7 +137,8 @@ def yaml_text(value):
 class ResourceRun:
     """One task on one resource: everything run() needs, kept apart from Ansible for testing."""
 
-    def __init__(self, resource, params, *, check_mode=False, diff=False, task_vars=None, templar=None, secrets=()):
+    def __init__(self, resource, params, *, check_mode=False, diff=False, task_vars=None, templar=None, secrets=(),
+                 opener=None):
         self.model, self.states, self.cli_codec, self.xml_codec, self.normalisation = _codecs()
         self.resource = resource
         self.params = params
@@ -147,6 +149,7 @@ class ResourceRun:
         self.task_vars = task_vars or {}
         self.templar = templar
         self.secrets = set(s for s in secrets if isinstance(s, str) and s)
+        self.opener = opener  # connection_transport.Opener of the host's persistent connection, else connect()
 
     # -- masking ---------------------------------------------------------------------------------
 
@@ -267,7 +270,7 @@ class ResourceRun:
         return {"changed": False, "parsed": self.masked(parsed)}
 
     def online(self, want):
-        transport = connect(self.task_vars, templar=self.templar)
+        transport = (self.opener or connect)(self.task_vars, templar=self.templar)
         try:
             before = self.read(transport)
             self.remember_secrets(before)
@@ -353,7 +356,9 @@ class ResourceActionBase(ActionBase):
 
     RESOURCE = None
     ARGSPEC = None
-    _requires_connection = False  # the plugin opens its own NETCONF/SSH session
+    # Ansible starts the host's persistent connection (network_cli, netconf) for the task; with
+    # ansible_connection=local the plugin opens its own NETCONF/SSH session (connection_transport.Opener)
+    _requires_connection = True
     _supports_check_mode = True
     _supports_async = False
 
@@ -382,15 +387,19 @@ class ResourceActionBase(ActionBase):
             return {"failed": True, "changed": False,
                     "msg": scrub("Invalid arguments for %s: %s" % (self._task.action, "; ".join(validation.error_messages)), secrets)}
         params = validation.validated_parameters
+        opener = Opener(self)
         try:
             run = ResourceRun(self.RESOURCE, params, check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
-                              task_vars=task_vars, templar=self._templar, secrets=secrets)
+                              task_vars=task_vars, templar=self._templar, secrets=secrets,
+                              opener=opener if opener.persistent else None)
         except ImportError as exc:
             return {"failed": True, "changed": False, "msg": "lispnet.lisp is incomplete: %s" % exc}
         result = run.run()
         if params.get("state") in CONFIG_STATES + ("gathered",) and not result.get("failed"):
             try:
-                result.setdefault("transport", transport_kind(task_vars, self._templar))
+                result.setdefault("transport", opener.kind or transport_kind(task_vars, self._templar))
             except TransportError:
                 pass
+            if opener.persistent:
+                result.setdefault("connection", opener.connection_name)
         return copy.deepcopy(result)

@@ -96,7 +96,7 @@ class TransportError(Exception):
         self.reply = reply
 
 
-def _bool(value):
+def _bool(value, name="lispnet_host_key_checking"):
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):
@@ -106,7 +106,7 @@ def _bool(value):
         return True
     if text in ("0", "false", "no", "off", "n", "f"):
         return False
-    raise TransportError("lispnet_host_key_checking must be a boolean, got %r" % (value,))
+    raise TransportError("%s must be a boolean, got %r" % (name, value))
 
 
 def _int(name, value):
@@ -206,22 +206,13 @@ def _host_key_error(kind, host, port, path, known, timeout):
     return TransportError(message, host=host, port=port, transport=kind, cause="host key")
 
 
-class Transport:
-    """What both transports share: where they connect and how they close."""
+class Endpoint:
+    """What every transport shares, direct or over Ansible's persistent connection: where it
+    connects (``kind``, ``host``, ``port``), its errors, and closing it as a context manager."""
 
     kind = None
-
-    def __init__(self, host, port, *, username=None, password=None, key_file=None, enable_secret=None,
-                 known_hosts="~/.ssh/known_hosts", host_key_checking=True, timeout=30):
-        self.host = host
-        self.port = int(port)
-        self.username = username
-        self.password = password
-        self.key_file = os.path.expanduser(key_file) if key_file else None
-        self.enable_secret = enable_secret
-        self.known_hosts = os.path.expanduser(known_hosts or "~/.ssh/known_hosts")
-        self.host_key_checking = host_key_checking
-        self.timeout = timeout
+    host = None
+    port = None
 
     @property
     def where(self):
@@ -240,6 +231,22 @@ class Transport:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+class Transport(Endpoint):
+    """A session the module opens itself (ncclient or netmiko), with the credentials it needs."""
+
+    def __init__(self, host, port, *, username=None, password=None, key_file=None, enable_secret=None,
+                 known_hosts="~/.ssh/known_hosts", host_key_checking=True, timeout=30):
+        self.host = host
+        self.port = int(port)
+        self.username = username
+        self.password = password
+        self.key_file = os.path.expanduser(key_file) if key_file else None
+        self.enable_secret = enable_secret
+        self.known_hosts = os.path.expanduser(known_hosts or "~/.ssh/known_hosts")
+        self.host_key_checking = host_key_checking
+        self.timeout = timeout
 
 
 # ---------------------------------------------------------------------------------------------
@@ -669,12 +676,28 @@ def connection_settings(task_vars, templar=None):
         "port": _int(port_var, _var(task_vars, port_var, templar, DEFAULTS[port_var])),
         "username": _var(task_vars, "ansible_user", templar),
         "password": _var(task_vars, "ansible_password", templar),
-        "key_file": _var(task_vars, "ansible_ssh_private_key_file", templar),
+        "key_file": _first(task_vars, templar, "ansible_ssh_private_key_file", "ansible_private_key_file")[1],
         "enable_secret": _var(task_vars, "ansible_become_password", templar),
         "known_hosts": str(_var(task_vars, "lispnet_known_hosts", templar, DEFAULTS["lispnet_known_hosts"])),
-        "host_key_checking": _bool(_var(task_vars, "lispnet_host_key_checking", templar, True)),
-        "timeout": _int("lispnet_timeout", _var(task_vars, "lispnet_timeout", templar, DEFAULTS["lispnet_timeout"])),
+        "host_key_checking": _bool_var(_first(task_vars, templar, "lispnet_host_key_checking", "ansible_host_key_checking",
+                                              "ansible_ssh_host_key_checking", default=True)),
+        "timeout": _int(*_first(task_vars, templar, "lispnet_timeout", "ansible_command_timeout",
+                                default=DEFAULTS["lispnet_timeout"])),
     }
+
+
+def _bool_var(name_value):
+    name, value = name_value
+    return _bool(value, name)
+
+
+def _first(task_vars, templar, *names, default=None):
+    """(name, value) of the first of names the inventory sets (Ansible's own names after lispnet_*)."""
+    for name in names:
+        value = _var(task_vars, name, templar)
+        if value is not None:
+            return name, value
+    return names[0], default
 
 
 def transport_kind(task_vars, templar=None):

@@ -153,16 +153,17 @@ def inventory(lab_dir, out, kind):
     sample = hosts["SITE1"]
     inv = {"all": {
         "vars": {
-            "ansible_connection": "local",
+            # The form examples/inventory-iosxe.yml leads with (cisco.ios users' own): network_cli with
+            # become/enable, host keys from ~/.ssh/known_hosts, no lispnet_* variable.
+            "ansible_connection": "ansible.netcommon.network_cli",
             "ansible_network_os": "cisco.ios.ios",
+            "ansible_port": sample["lispnet_cli_port"],
             "ansible_user": sample.get("ansible_user", "admin"),
             "ansible_password": "{{ vault_lisp_password }}",
+            "ansible_become": True,
+            "ansible_become_method": "enable",
             "ansible_become_password": "{{ vault_lisp_enable }}",
-            "lispnet_transport": "netconf",
-            "lispnet_netconf_port": sample["lispnet_netconf_port"],
-            "lispnet_cli_port": sample["lispnet_cli_port"],
-            "lispnet_known_hosts": sample["lispnet_known_hosts"],
-            "lispnet_host_key_checking": True,
+            "ansible_command_timeout": 30,
             "vault_site1_key": keys["SITE1"],
             "vault_site2_key": keys["SITE2"],
         },

@@ -24,7 +24,9 @@ from lispxtr.wire.pcap import iter_udp
 
 from .conftest import tshark_json
 
-MS, SITE1, SITE2 = "127.0.210.1", "127.0.201.1", "127.0.202.1"
+# A 127.N.x.y where nothing listens, picked per run: never a lab someone left running.
+_BASE = lab.pick_base(lab.load_topology("default")).base
+MS, SITE1, SITE2 = "127.%d.10.1" % _BASE, "127.%d.1.1" % _BASE, "127.%d.2.1" % _BASE
 REMAP = (("127.0.10.1", MS), ("127.0.1.1", SITE1), ("127.0.2.1", SITE2))
 
 
@@ -202,7 +204,7 @@ def test_bad_topologies_are_refused(tmp_path, change, text):
 
 
 def test_builtin_topologies():
-    assert {"default", "writeup-configured", "dual-stack"} <= set(lab.builtin_topologies())
+    assert {"default", "writeup-configured", "dual-stack", "fabric"} <= set(lab.builtin_topologies())
     default = lab.load_topology()
     assert [(d.name, d.address, d.role) for d in default.devices] == [
         ("MR_MS", "127.0.10.1", "map-server"), ("SITE1", "127.0.1.1", "xtr"), ("SITE2", "127.0.2.1", "xtr")]

@@ -127,6 +127,18 @@ def test_credentials_are_per_lab_private_and_never_printed(tmp_path, env):
         stored = json.loads((state / lab.CREDENTIALS).read_text())
         assert {stored[n]["password"] for n in stored} | {stored[n]["enable_secret"] for n in stored} == secrets
         assert _mode(state / "inventory.yml") == _mode(state / lab.CREDENTIALS) == "0o600"
+        # the same lab in the cisco.ios form, with a home whose known_hosts is the lab's
+        for way, connection, port in (("network_cli", "ansible.netcommon.network_cli", "lispnet_cli_port"),
+                                      ("netconf", "ansible.netcommon.netconf", "lispnet_netconf_port")):
+            path = state / ("inventory-%s.yml" % way)
+            assert _mode(path) == "0o600" and "lispnet_" not in path.read_text()
+            written = yaml.safe_load(path.read_text())["all"]
+            assert written["vars"]["ansible_connection"] == connection and written["vars"]["ansible_become_method"] == "enable"
+            assert {n: (h["ansible_host"], h["ansible_port"], h["ansible_password"], h["ansible_become_password"])
+                    for n, h in written["hosts"].items()} == {
+                        n: (h["ansible_host"], h[port], h["ansible_password"], h["ansible_become_password"]) for n, h in hosts.items()}
+        assert (state / "home" / ".ssh" / "known_hosts").read_text() == (state / "known_hosts").read_text()
+        assert _mode(state / "home") == _mode(state / "home" / ".ssh") == "0o700"
         for name in hosts:
             startup = (state / name / "startup-config").read_text()
             assert _mode(state / name / "startup-config") == "0o600"

@@ -21,8 +21,8 @@ A topology (YAML or JSON) lists devices: ``name``, ``address`` (127.0.0.0/8), ``
 (``map-server`` or ``xtr``), ``host_eids``, ``eid_prefixes``, ``username``, ``password`` and
 ``enable_secret`` (optional: random per lab when absent), ``cli_port``, ``netconf_port`` and an
 optional ``startup_config`` (``router lisp`` lines). Built-in topologies: ``default`` (no LISP
-configuration), ``writeup-configured`` and ``dual-stack`` (the same with IPv6 EID-prefixes and hosts
-beside the IPv4 ones).
+configuration), ``writeup-configured``, ``dual-stack`` (the same with IPv6 EID-prefixes and hosts
+beside the IPv4 ones) and ``fabric`` (two MS/MRs, two tenants with the same EIDs: docs/fabric.md).
 """
 
 from __future__ import annotations
@@ -427,6 +427,27 @@ def inventory(state_dir, topology: Topology) -> dict:
     return {"all": {"hosts": hosts, "children": children}}
 
 
+# The cisco.ios way to reach a device: (connection, the device's port for it).
+CONNECTIONS = {"network_cli": ("ansible.netcommon.network_cli", "cli_port"),
+               "netconf": ("ansible.netcommon.netconf", "netconf_port")}
+
+
+def connection_inventory(topology: Topology, way: str) -> dict:
+    """The lab's inventory written as cisco.ios users write theirs: ``way`` (network_cli or netconf)
+    with become/enable and no lispnet_* variable. Host keys come from ~/.ssh/known_hosts, so it is
+    used with HOME=DIR/home, whose known_hosts is the lab's (never trust on first use)."""
+    connection, port = CONNECTIONS[way]
+    hosts = {dev.name: {"ansible_host": dev.address, "ansible_port": getattr(dev, port), "ansible_user": dev.username,
+                        "ansible_password": dev.password, "ansible_become_password": dev.enable_secret}
+             for dev in topology.devices}
+    children = {"lisp_routers": {"hosts": {d.name: {} for d in topology.devices}}}
+    for group in ROLES.values():
+        children[group] = {"hosts": {d.name: {} for d in topology.devices if d.group == group}}
+    return {"all": {"vars": {"ansible_connection": connection, "ansible_network_os": "cisco.ios.ios", "ansible_become": True,
+                             "ansible_become_method": "enable", "ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+                    "hosts": hosts, "children": children}}
+
+
 def known_hosts_text(state_dir, topology: Topology) -> str:
     lines = []
     for dev in topology.devices:
@@ -729,10 +750,21 @@ def _start(state_dir, topology, previous, reset, pcap, timeout, out) -> int:
                 _stop_pid(procs[dev.name].pid)
         _unregister(state_dir)
         return failed
-    atomic_write(state_dir / "known_hosts", known_hosts_text(state_dir, topology), 0o644)
+    known = known_hosts_text(state_dir, topology)
+    atomic_write(state_dir / "known_hosts", known, 0o644)
     atomic_write(state_dir / "inventory.yml",
                  "# written by lisp-xtr lab up (%s); holds the lab's credentials\n" % topology.name
                  + yaml.safe_dump(inventory(state_dir, topology), sort_keys=False, default_flow_style=False), 0o600)
+    home_ssh = state_dir / "home" / ".ssh"
+    home_ssh.mkdir(parents=True, exist_ok=True)
+    os.chmod(home_ssh.parent, 0o700)
+    os.chmod(home_ssh, 0o700)
+    atomic_write(home_ssh / "known_hosts", known, 0o644)
+    for way in CONNECTIONS:
+        atomic_write(state_dir / ("inventory-%s.yml" % way),
+                     "# written by lisp-xtr lab up (%s): the cisco.ios form over %s; holds the lab's credentials.\n"
+                     "# Use with HOME=%s (its ~/.ssh/known_hosts holds the lab's host keys).\n" % (topology.name, way, home_ssh.parent)
+                     + yaml.safe_dump(connection_inventory(topology, way), sort_keys=False, default_flow_style=False), 0o600)
     _summary(state_dir, topology, {n: p.pid for n, p in procs.items()}, out)
     return 0
 
@@ -783,6 +815,8 @@ def _summary(state_dir, topology, pids, out) -> None:
         out("  %-8s %-12s pid %-7s ssh %d  netconf %d  %s%s"
             % (dev.name, dev.address, pids.get(dev.name), dev.cli_port, dev.netconf_port, dev.role, eids))
     out("inventory:   %s" % (state_dir / "inventory.yml"))
+    out("             %s, %s (cisco.ios form; with HOME=%s)"
+        % (state_dir / "inventory-network_cli.yml", state_dir / "inventory-netconf.yml", state_dir / "home"))
     out("known_hosts: %s" % (state_dir / "known_hosts"))
 
 

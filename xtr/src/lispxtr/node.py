@@ -251,14 +251,24 @@ class Node:
         atomic_write(self.startup_path, cfg.render_running_config(self.running, header=False))
         LOG.info("%s: running configuration saved to startup-config", self.hostname)
 
-    async def ping(self, dst: str, source: str | None = None, repeat: int = 5, timeout: float = 2.0, size: int = 100):
-        """``ping dst source S``: echo requests from the host EID ``source`` (default: the first host
-        EID) through the router; yields ``(ok, rtt_ms)`` per echo, one after the other as IOS does."""
+    def vrf_instance(self, vrf: str) -> int | None:
+        """The instance-id whose ``eid-table vrf NAME`` is ``vrf`` (None: no such EID table)."""
+        return next((iid for iid, table in self.router.eid_tables.items() if table == "vrf " + vrf), None)
+
+    async def ping(self, dst: str, source: str | None = None, repeat: int = 5, timeout: float = 2.0, size: int = 100,
+                   vrf: str | None = None):
+        """``ping [vrf NAME] dst source S``: echo requests from the host EID ``source`` (default: the
+        first host EID; with ``vrf``, the first one living in that VRF's instance) through the
+        router; yields ``(ok, rtt_ms)`` per echo, one after the other as IOS does."""
         dst = canonical_address(dst)
+        iid = self.vrf_instance(vrf) if vrf is not None else None
+        if vrf is not None and iid is None:
+            raise ValueError("VRF %s is not an EID table of this router" % vrf)
         if source:
             src = canonical_address(source)
-        else:  # the first host EID of the destination's family
-            src = next((eid for eid in self.router.host_eids if (":" in eid) == (":" in dst)), None)
+        else:  # the first host EID of the destination's family (in the VRF's instance)
+            src = next((eid for eid in self.router.host_eids if (":" in eid) == (":" in dst)
+                        and (iid is None or iid in self.router.host_instances.get(eid, ()))), None)
         # IOS counts the IP and ICMP headers in the size: 20 + 8 (IPv4), 40 + 8 (IPv6)
         payload_len = max(0, size - (48 if ":" in dst else 28))
         payload = bytes((i & 0xFF) for i in range(payload_len))
@@ -273,7 +283,7 @@ class Node:
             self._waiters[key] = future
             start = time.monotonic()
             try:
-                out = self.router.send_echo(src, dst, ident, seq, payload, self.now())
+                out = self.router.send_echo(src, dst, ident, seq, payload, self.now(), iid=iid)
             except ValueError as exc:
                 LOG.info("%s: ping from %s: %s", self.hostname, src, exc)
                 self._waiters.pop(key, None)

@@ -82,6 +82,22 @@ def test_settings_cli_port_host_and_opt_out():
     assert (settings["known_hosts"], settings["timeout"], settings["key_file"]) == ("/tmp/kh", 5, "~/.ssh/id")
 
 
+def test_settings_fall_back_to_ansibles_own_variables():
+    settings = T.connection_settings({
+        "inventory_hostname": "r1", "ansible_private_key_file": "~/.ssh/id_ed25519", "ansible_host_key_checking": False,
+        "ansible_command_timeout": "12",
+    })
+    assert (settings["key_file"], settings["host_key_checking"], settings["timeout"]) == ("~/.ssh/id_ed25519", False, 12)
+    settings = T.connection_settings({
+        "inventory_hostname": "r1", "ansible_private_key_file": "~/.ssh/b", "ansible_ssh_private_key_file": "~/.ssh/a",
+        "ansible_host_key_checking": False, "lispnet_host_key_checking": True, "lispnet_timeout": 7, "ansible_command_timeout": 12,
+    })
+    assert (settings["key_file"], settings["host_key_checking"], settings["timeout"]) == ("~/.ssh/a", True, 7)
+    with pytest.raises(T.TransportError) as err:
+        T.connection_settings({"inventory_hostname": "r1", "ansible_host_key_checking": "perhaps"})
+    assert "ansible_host_key_checking must be a boolean, got 'perhaps'" in str(err.value)
+
+
 @pytest.mark.parametrize("variables, needle", [
     ({"lispnet_transport": "telnet"}, "lispnet_transport must be 'netconf' or 'cli', got 'telnet'"),
     ({"lispnet_netconf_port": "abc"}, "lispnet_netconf_port must be an integer, got 'abc'"),

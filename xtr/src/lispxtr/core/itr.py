@@ -14,6 +14,13 @@ of every map-cache entry it sent encapsulated data to in the last minute; an ITR
 (``handle_smr``) and has the SMR's source EID cached asks the mapping system again (an SMR-invoked
 Map-Request through the Map-Resolver), and the Map-Reply replaces the entry. Both sides rate-limit
 to one per 3 s: the sender per destination RLOC and changed EID-prefix, the responder per EID-prefix.
+
+Several Map-Resolvers (``itr map-resolver A``, ``itr map-resolver B``): a Map-Request goes to the
+first configured resolver that is not held down. When its retransmission timer fires without a
+Map-Reply (RFC 9301 §5.3), the resolver it went to is held down for ``MR_HOLD_DOWN`` seconds and the
+retransmission (same nonce) goes to the next resolver; once the hold-down is over the resolver is
+preferred again in its configured order. A Map-Reply for a request clears the hold-down of the
+resolver that request went to last. With one resolver nothing changes: it is always used.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ SMR_WINDOW = 60.0  # RFC 9301 §6.1: the sites sent encapsulated data in the las
 SMR_INTERVAL = 3.0  # RFC 9301 §6.1: RECOMMENDED rate limit of SMR sender and responder
 SMR_STATE_MAX = 4096  # rate-limit entries kept; older ones (past SMR_INTERVAL) are pruned first
 # RFC 9301 §7.1 RLOC-probing ("sent periodically using a jittered timer interval"; the numbers are ours)
+MR_HOLD_DOWN = 60.0  # seconds a Map-Resolver that did not answer is passed over (ours; RFC 9301 leaves it open)
 PROBE_INTERVAL = 60.0  # seconds between rounds, each drawn within PROBE_JITTER of it
 PROBE_JITTER = 0.1
 PROBE_DOWN_AFTER = 3  # rounds in a row without a reply before a locator is down
@@ -68,6 +76,7 @@ class PendingRequest:
     interval: float = FIRST_RETRANSMIT
     hold_until: float | None = None
     smr_invoked: bool = False  # RFC 9301 §6.1: asked because of an SMR
+    resolver: str | None = None  # the Map-Resolver the last transmission went to
 
     @property
     def next_at(self) -> float:
@@ -97,6 +106,9 @@ class Itr:
         self.counters = counters if counters is not None else Counters()
         self.map_cache = map_cache if map_cache is not None else MapCache()
         self.map_resolvers: tuple[str, ...] = ()
+        # Map-Resolver address -> (held down until, when it last failed to answer, failures)
+        self.resolver_down: dict[str, tuple[float, float, int]] = {}
+        self.resolver_failovers = 0
         self.use_petr: tuple[str, ...] = ()
         self.pending: dict[EidPrefix, PendingRequest] = {}
         self._by_nonce: dict[int, PendingRequest] = {}
@@ -113,6 +125,7 @@ class Itr:
     def configure(self, map_resolvers, static_entries: dict, use_petr=(), now: float = 0.0) -> None:
         """``static_entries``: EidPrefix -> action (``map-cache P map-request`` and friends)."""
         self.map_resolvers = tuple(map_resolvers)
+        self.resolver_down = {a: v for a, v in self.resolver_down.items() if a in self.map_resolvers}
         self.use_petr = tuple(use_petr)
         for p in self._static - set(static_entries):
             entry = self.map_cache.get(p)
@@ -214,7 +227,8 @@ class Itr:
         self._by_nonce[nonce] = pending
         return [self._send_request(pending)]
 
-    def _send_request(self, pending: PendingRequest) -> Send:
+    def _send_request(self, pending: PendingRequest, now: float | None = None) -> Send:
+        now = pending.last_sent if now is None else now
         self.counters.bump("map_request_out")
         eid, plen = wire_eid(pending.eid)
         source = None
@@ -236,7 +250,46 @@ class Itr:
         # RFC 9301 §5.8: the outer UDP source port of an ECM "is randomly allocated" (the Map-Reply
         # comes back to the inner source port, 4342, on the ITR-RLOC)
         sport = self.rng.randrange(EPHEMERAL_BASE, 65536)
-        return Send(ecm.encode(), (self.rloc, sport), (self.map_resolvers[0], CONTROL_PORT))
+        if pending.resolver not in self.map_resolvers:
+            pending.resolver = self.resolver(now)
+        return Send(ecm.encode(), (self.rloc, sport), (pending.resolver, CONTROL_PORT))
+
+    # -- Map-Resolver choice ---------------------------------------------------------------------
+    def resolver(self, now: float) -> str:
+        """The Map-Resolver for a new Map-Request: the first configured one not held down; when all
+        are held down, the one whose hold-down ends first."""
+        down = self.resolver_down
+        for address in self.map_resolvers:
+            held = down.get(address)
+            if held is None or held[0] <= now:
+                return address
+        return min(self.map_resolvers, key=lambda a: down[a][0])
+
+    def resolver_in_use(self, now: float) -> str | None:
+        """The resolver a new Map-Request would go to now (None without any)."""
+        return self.resolver(now) if self.map_resolvers else None
+
+    def _resolver_failed(self, pending: PendingRequest, now: float) -> None:
+        """RFC 9301 §5.3: the retransmission timer fired without a Map-Reply. With more than one
+        resolver, hold the one the request went to down and send the retransmission to the next."""
+        failed = pending.resolver
+        if len(self.map_resolvers) < 2 or failed not in self.map_resolvers:
+            return
+        _until, _at, failures = self.resolver_down.get(failed, (0.0, 0.0, 0))
+        self.resolver_down[failed] = (now + MR_HOLD_DOWN, now, failures + 1)
+        self.counters.bump("map_resolver_timeout")
+        nxt = self.resolver(now)
+        if nxt == failed:  # all held down: go round in the configured order
+            nxt = self.map_resolvers[(self.map_resolvers.index(failed) + 1) % len(self.map_resolvers)]
+        if nxt != failed:
+            self.resolver_failovers += 1
+            self.counters.bump("map_resolver_failover")
+        pending.resolver = nxt
+
+    def _resolver_answered(self, pending: PendingRequest) -> None:
+        held = self.resolver_down.get(pending.resolver) if pending.resolver is not None else None
+        if held is not None:
+            del self.resolver_down[pending.resolver]
 
     def handle_reply(self, reply, src: tuple[str, int], now: float) -> list[Send]:
         c = self.counters
@@ -249,6 +302,7 @@ class Itr:
             return []
         del self._by_nonce[reply.nonce]
         self.pending.pop(pending.eid, None)
+        self._resolver_answered(pending)
         for rec in reply.records:
             p = eid_prefix(rec.eid, rec.mask_len)
             if p is None or not p.covers(pending.eid):
@@ -445,6 +499,7 @@ class Itr:
                 pending.hold_until = now + HOLD_DOWN  # RFC 9301 §5.3: then wait 30 s
             else:
                 pending.interval = min(pending.interval * 2, MAX_RETRANSMIT_INTERVAL)
+            self._resolver_failed(pending, now)
             self.counters.bump("map_request_retransmit")
-            out.append(self._send_request(pending))
+            out.append(self._send_request(pending, now))
         return out

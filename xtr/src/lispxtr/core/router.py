@@ -109,7 +109,10 @@ class Router:
         self.config = None
         self.started: float | None = None
         self.configured_at: float | None = None
-        self.instance_of_eid: dict[str, int] = {}
+        self.instance_of_eid: dict[str, int] = {}  # host EID -> the first instance it lives in
+        # host EID -> every instance it lives in: one emulated host per VRF whose database-mapping
+        # covers the address, so two tenants may each have a host with the same address here
+        self.host_instances: dict[str, frozenset] = {}
         self.eid_tables: dict[int, str] = {0: "default"}
         self.roles: dict[tuple[int, str], dict] = {}
         self.service_flags: dict[str, bool] = {}
@@ -176,17 +179,17 @@ class Router:
                     "is_ms": bool(getattr(f, "map_server", False)), "is_mr": bool(getattr(f, "map_resolver", False)),
                     "is_pitr": bool(getattr(f, "proxy_itr", False)), "is_petr": bool(getattr(f, "proxy_etr", False))}
         self.instance_of_eid = {}
+        self.host_instances = {}
         self._source_iid = {}  # the database-mappings may change
         self._owned_dst = {}
         self._flows = {}
         for eid in self.host_eids:
             afi, value = addr_to_int(eid)
-            iid = 0
-            for dm in database:
-                if dm.prefix.afi == afi and dm.prefix.covers(EidPrefix(dm.prefix.iid, afi, value, 32 if afi == "ipv4" else 128)):
-                    iid = dm.prefix.iid
-                    break
-            self.instance_of_eid[eid] = iid
+            iids = [dm.prefix.iid for dm in database
+                    if dm.prefix.afi == afi and dm.prefix.covers(EidPrefix(dm.prefix.iid, afi, value, 32 if afi == "ipv4" else 128))]
+            iids = list(dict.fromkeys(iids)) or [0]
+            self.instance_of_eid[eid] = iids[0]
+            self.host_instances[eid] = frozenset(iids)
 
         # Map-Server
         if flags.get("map_server"):
@@ -385,9 +388,10 @@ class Router:
         if packet is None:
             c.bump("data_malformed_dropped")
             return []
-        if packet.dst not in self.instance_of_eid or self.etr is None:
+        iid = header.instance_id if header.instance_id is not None else 0
+        # RFC 9300 §5.3: the instance-id in the LISP header selects the EID table (the tenant)
+        if iid not in self.host_instances.get(packet.dst, ()) or self.etr is None:
             if self.eid_interface and self.etr is not None:
-                iid = header.instance_id if header.instance_id is not None else 0
                 afi, value = addr_to_int(packet.dst)
                 if self.etr.owns_address(iid, afi, value) is not None:
                     # RFC 9300 §5.3: the ETR strips the outer headers and hands the inner packet on
@@ -397,7 +401,7 @@ class Router:
             c.bump("data_not_for_us_dropped")
             return []
         c.bump("etr_decapsulated")
-        return self._host_input(packet, now)
+        return self._host_input(packet, now, iid)
 
     def _echo_fast(self, data: bytes, now: float) -> list[Send] | None:
         """The general path's answer for its common case, without a dataclass per packet: a LISP data
@@ -412,8 +416,9 @@ class Router:
             return None
         hosts = self.instance_of_eid
         host = packets.ipv4_text(data[24:28])
-        iid = hosts.get(host)
-        if iid is None:
+        # RFC 9300 §5.3: with the I bit (0x08) the upper 24 bits of the second word are the instance-id
+        iid = int.from_bytes(data[4:7], "big") if data[0] & 0x08 else 0
+        if iid not in self.host_instances.get(host, ()):
             return None
         peer = packets.ipv4_text(data[20:24])
         if peer in hosts:  # between our own hosts: the general path loops it back
@@ -447,7 +452,7 @@ class Router:
         return data[8:8 + total]
 
     # -- the hosts behind us -----------------------------------------------------------------
-    def _host_input(self, packet: packets.Ipv4Packet | packets.Ipv6Packet, now: float) -> list[Send]:
+    def _host_input(self, packet: packets.Ipv4Packet | packets.Ipv6Packet, now: float, iid: int | None = None) -> list[Send]:
         if packet.proto != (packets.ICMP if packet.version == 4 else packets.ICMPV6):
             self.counters.bump("host_delivered")
             return []
@@ -462,20 +467,24 @@ class Router:
         # our host answers the echo request; the reply leaves through our own ITR
         self.counters.bump("echo_request_in")
         reply = packets.echo(packet.dst, packet.src, "reply", echo.ident, echo.seq, echo.payload)
-        return self._host_output(reply, packet.dst, packet.src, now)
+        return self._host_output(reply, packet.dst, packet.src, now, iid)
 
-    def _host_output(self, packet: bytes, src_eid: str, dst_eid: str, now: float) -> list[Send]:
-        if dst_eid in self.instance_of_eid:  # between our own hosts: no LISP needed
+    def _host_output(self, packet: bytes, src_eid: str, dst_eid: str, now: float, iid: int | None = None) -> list[Send]:
+        if iid is None:
+            iid = self.instance_of_eid.get(src_eid, 0)
+        if iid in self.host_instances.get(dst_eid, ()):  # between our own hosts of one instance: no LISP needed
             parsed = packets.parse_ip(packet)
-            return self._host_input(parsed, now) if parsed is not None else []
+            return self._host_input(parsed, now, iid) if parsed is not None else []
         if self.itr is None:
             self.counters.bump("host_no_itr_dropped")
             return []
-        return self.itr.forward(packet, self.instance_of_eid.get(src_eid, 0), src_eid, dst_eid, now)
+        return self.itr.forward(packet, iid, src_eid, dst_eid, now)
 
-    def send_echo(self, src_eid: str, dst_eid: str, ident: int, seq: int, payload: bytes, now: float) -> list[Send]:
+    def send_echo(self, src_eid: str, dst_eid: str, ident: int, seq: int, payload: bytes, now: float,
+                  iid: int | None = None) -> list[Send]:
         """Our host ``src_eid`` pings ``dst_eid`` (an ICMP echo request in IPv4, or ICMPv6 in IPv6,
-        with real checksums)."""
+        with real checksums); ``iid``: from the host of that instance (``ping vrf NAME``), by
+        default the first instance the host lives in."""
         src_eid, dst_eid = canonical_address(src_eid), canonical_address(dst_eid)
         if (":" in src_eid) != (":" in dst_eid):
             raise ValueError("%s and %s are not of one address family" % (src_eid, dst_eid))
@@ -483,9 +492,12 @@ class Router:
             if src_eid not in self.host_eids:
                 raise ValueError("%s is not an EID of a host behind %s" % (src_eid, self.hostname))
             self.instance_of_eid[src_eid] = 0
+            self.host_instances[src_eid] = frozenset((0,))
+        if iid is not None and iid not in self.host_instances.get(src_eid, ()):
+            raise ValueError("%s is not an EID of a host in instance-id %d behind %s" % (src_eid, iid, self.hostname))
         self.counters.bump("echo_request_out")
         packet = packets.echo(src_eid, dst_eid, "request", ident, seq, payload)
-        out = self._host_output(packet, src_eid, dst_eid, now)
+        out = self._host_output(packet, src_eid, dst_eid, now, iid)
         self._note_out(out, now)
         return out
 

@@ -557,10 +557,20 @@ class CliSession(asyncssh.SSHServerSession):
         shared.invalidate_oper(self.node)
 
     async def cmd_ping(self, line):
-        """``ping [ip|ipv6] DST [repeat N] [size N] [source SRC] [timeout N]``: IOS reads the family
-        from the address when it is not given."""
+        """``ping [vrf NAME] [ip|ipv6] DST [repeat N] [size N] [source SRC] [timeout N]``: IOS reads
+        the family from the address when it is not given; ``vrf NAME`` pings from the host of the
+        instance whose ``eid-table vrf NAME`` it is."""
         i = 1
         family = None
+        vrf = None
+        if i < len(line) and line.word(i).lower() == "vrf":
+            if i + 1 >= len(line):
+                raise CliError(incomplete=True)
+            vrf = line.word(i + 1)
+            if self.node.vrf_instance(vrf) is None:
+                self.writeln("%% VRF %s is not an EID table of router lisp" % vrf)
+                return
+            i += 2
         if i < len(line) and line.word(i).lower() in ("ip", "ipv6"):
             family = ipaddress.IPv6Address if line.word(i).lower() == "ipv6" else ipaddress.IPv4Address
             i += 1
@@ -594,6 +604,7 @@ class CliSession(asyncssh.SSHServerSession):
                     raise CliError(column=line.col(i + 1))
                 options[key] = int(value)
             i += 2
+        options["vrf"] = vrf
         await self._ping(dst, options)
 
     async def _ping(self, dst, options):
@@ -606,8 +617,9 @@ class CliSession(asyncssh.SSHServerSession):
             self.writeln("Packet sent with a source address of %s " % options["source"])
         rtts = []
         sent = 0
+        vrf = {"vrf": options["vrf"]} if options.get("vrf") else {}  # only then: Node.ping stand-ins in tests take no vrf
         async for ok, rtt_ms in self.node.ping(
-            dst, options["source"], repeat=options["repeat"], timeout=float(options["timeout"]), size=options["size"]
+            dst, options["source"], repeat=options["repeat"], timeout=float(options["timeout"]), size=options["size"], **vrf
         ):
             sent += 1
             if ok:

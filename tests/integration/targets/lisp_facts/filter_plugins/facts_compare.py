@@ -16,12 +16,19 @@ reads (the reads are a second or two apart, and both forms truncate to whole sec
 RFC 9301 §8.2): a second read that is at most ``tolerance`` seconds old while the first one was
 older is a re-registration between the two reads, not a difference.
 
-One value is not compared, because only one transport can know it: a database locator's
-``source`` (the CLI's ``Source`` column, ``cfg-addr`` / ``cfg-intf`` / ``auto-disc``).
-Cisco-IOS-XE-lisp-oper has no leaf for it (``lisp-local-dbase-rloc-type`` holds ``params``,
-``state``, ``is-local`` and ``is-affinity-id-present`` only), so the NETCONF facts carry null by
-the schema (docs/facts-schema.md). The filter checks that it is null over NETCONF (``second``) and
-a word over the CLI (``first``) instead of comparing them.
+Some values are not compared, because only one transport can know them; Cisco-IOS-XE-lisp-oper
+has no leaf for them, so the NETCONF facts carry null by the schema (docs/facts-schema.md):
+
+- a database locator's ``source`` (the CLI's ``Source`` column, ``cfg-addr`` / ``cfg-intf`` /
+  ``auto-disc``; ``lisp-local-dbase-rloc-type`` holds ``params``, ``state``, ``is-local`` and
+  ``is-affinity-id-present`` only);
+- a site EID record's ``origin`` (``Configuration``, ``Configuration, accepting more specifics``,
+  ``Dynamic, more specific of ...``; the model counts more-specific registrations, per site only);
+- a site's ``map_register_replays`` and ``map_register_refreshes`` (the reference router's replay
+  counters, RFC 9301 §5.6; no leaf exists for them).
+
+The filter checks that each is null over NETCONF (``second``) and set over the CLI (``first``)
+instead of comparing them.
 
 A duration present in one read and null in the other, a list of another length, a key present
 in only one of them, or any other value that differs is a difference.
@@ -34,7 +41,13 @@ __metaclass__ = type
 AGES = frozenset(("uptime", "first_registered", "last_registered"))
 REMAINING = frozenset(("expires",))
 REREGISTERED = frozenset(("last_registered",))
-CLI_ONLY = {"database": ("locators", "source")}
+# (top-level list, the list holding the value, the key)
+CLI_ONLY = (
+    ("database", "locators", "source"),
+    ("sites", "eid_records", "origin"),
+    ("sites", "sites", "map_register_replays"),
+    ("sites", "sites", "map_register_refreshes"),
+)
 
 
 def _number(value):
@@ -55,7 +68,7 @@ def _ticking(key, first, second, tolerance):
 
 def _cli_only(path, key):
     """Whether path.key is a value only the CLI (the first read) reports."""
-    for top, (container, leaf) in CLI_ONLY.items():
+    for top, container, leaf in CLI_ONLY:
         if key == leaf and path.startswith(top + "[") and path.rsplit(".", 1)[-1].startswith(container + "["):
             return True
     return False
@@ -69,9 +82,9 @@ def _walk(first, second, path, tolerance, out):
                 out.append({"path": where, "first": first.get(key, "<absent>"), "second": second.get(key, "<absent>"),
                             "why": "key in one read only"})
             elif _cli_only(path, key):
-                if not (isinstance(first[key], str) and first[key] and second[key] is None):
+                if first[key] in (None, "") or second[key] is not None:
                     out.append({"path": where, "first": first[key], "second": second[key],
-                                "why": "expected a word over the CLI and null over NETCONF"})
+                                "why": "expected a value over the CLI and null over NETCONF"})
             elif key in AGES | REMAINING and (first[key] is not None or second[key] is not None):
                 why = _ticking(key, first[key], second[key], tolerance)
                 if why:
