@@ -955,6 +955,79 @@ def _recent_registers(router, now: float, window: float) -> int:
                if now - e.last_registered <= window)
 
 
+def _stat_replies_registers_notifies(router, registers: str, row, io, zero) -> list:
+    """The Map-Request forwarding, Map-Reply, Map-Register and Map-Notify rows that both statistics
+    layouts share (``row``/``io``/``zero`` set the layout's column)."""
+    c = router.counters
+    replies_out = c["etr_map_reply_out"] + c["map_reply_proxy"] + c["map_reply_negative"]
+    return [
+        row("Map-Resolver Map-Requests forwarded",
+            c["map_request_forwarded"] if router.map_resolver is not None and router.map_server is None else 0, 4),
+        row("Map-Server Map-Requests forwarded", c["map_request_forwarded"] if router.map_server is not None else 0, 4),
+        io("Map-Reply records in/out", c["map_reply_in"], replies_out),
+        io("Authoritative records in/out", 0, c["etr_map_reply_out"], 4),
+        io("Non-authoritative records in/out", 0, c["map_reply_proxy"], 4),
+        io("Negative records in/out", 0, c["map_reply_negative"], 4),
+        io("RLOC-probe records in/out", c["rloc_probe_reply_in"], 0, 4),
+        row("Map-Server Proxy-Reply records out", c["map_reply_proxy"], 4),
+        zero("WLC Map-Subscribe records in/out", 2), zero("Map-Subscribe failures in/out", 4),
+        zero("WLC Map-Unsubscribe records in/out", 2), zero("Map-Unsubscribe failures in/out", 4),
+        io("Map-Register records in/out", c["map_register_in"], c["map_register_out"]),
+        row("Map-Registers in (5 sec/1 min/5 min)", registers, 4),
+        row("Map-Server AF disabled", 0, 4),
+        row("Not valid site eid prefix", c["map_register_no_site"] + c["map_register_prefix_rejected"], 4),
+        row("Authentication failures", c["map_register_auth_failures"], 4),
+        row("Disallowed locators", c["map_register_locator_mismatch"], 4),
+        row("Miscellaneous", c["map_register_dropped"], 4),
+        zero("WLC Map-Register records in/out", 2), zero("WLC AP Map-Register in/out", 4),
+        zero("WLC Client Map-Register in/out", 4), zero("WLC Map-Register failures in/out", 4),
+        io("Map-Notify records in/out", c["map_notify_in"], c["map_notify_out"]),
+        row("Authentication failures", c["map_notify_auth_failures"], 4),
+        zero("WLC Map-Notify records in/out", 2), zero("WLC AP Map-Notify in/out", 4),
+        zero("WLC Client Map-Notify in/out", 4), zero("WLC Map-Notify failures in/out", 4),
+    ]
+
+
+def _stat_errors(c, row) -> list:
+    """The ``Errors:`` block of the EID statistics, in both layouts."""
+    return [
+        "Errors:",
+        row("Mapping record TTL alerts", 0),
+        row("Map-Request invalid source rloc drops", c["map_request_dropped"]),
+        row("Map-Register invalid source rloc drops", c["map_register_locator_mismatch"]),
+        row("DDT Requests failed", 0),
+        row("DDT ITR Map-Requests dropped", "0 (nonce-collision: 0, bad-xTR-nonce: 0)"),
+    ]
+
+
+def _stat_forwarding_rloc_misc(c, row, zero) -> list:
+    """From ``Forwarding:`` to the end (RLOC and miscellaneous statistics), in both layouts."""
+    return [
+        "Forwarding:",
+        row("Number of data signals processed", "%d (+ dropped 0)" % c["itr_drop_map_cache_miss"]),
+        row("Number of reachability reports", "0 (+ dropped 0)"),
+        row("Number of SMR signals dropped", c["smr_dropped"] + c["smr_rate_limited"]),
+        "LISP RLOC Statistics - last cleared: never",
+        "Control Packets:",
+        row("RTR Map-Requests forwarded", 0), row("RTR Map-Notifies forwarded", 0),
+        zero("DDT-Map-Requests in/out", 2), zero("DDT-Map-Referrals in/out", 2),
+        "Errors:",
+        row("Map-Request format errors", c["map_request_dropped"]),
+        row("Map-Reply format errors", c["map_reply_dropped"]),
+        row("Map-Referral format errors", 0),
+        "LISP Miscellaneous Statistics - last cleared: never",
+        "Errors:",
+        row("Invalid IP version drops", c["data_malformed_dropped"]),
+        row("Invalid IP header drops", 0),
+        row("Invalid IP proto field drops", 0),
+        row("Invalid packet size drops", 0),
+        row("Invalid LISP control port drops", 0),
+        row("Invalid LISP checksum drops", 0),
+        row("Unsupported LISP packet type drops", c["control_unsupported_dropped"]),
+        row("Unknown packet drops", c["malformed_dropped"])
+    ]
+
+
 def statistics(router, iid: int, afi: str, now: float) -> str:
     """``show lisp instance-id N ipv4 statistics`` (IOS-XE 17 layout), from the router's counters.
 
@@ -981,7 +1054,6 @@ def statistics(router, iid: int, afi: str, now: float) -> str:
     def zero(label, indent):
         return io(label, 0, 0, indent)
 
-    replies_out = c["etr_map_reply_out"] + c["map_reply_proxy"] + c["map_reply_negative"]
     registers = "%d/%d/%d" % tuple(_recent_registers(router, now, w) for w in (5, 60, 300))
     lines = ["LISP EID Statistics for instance ID %d - last cleared: never" % iid,
              "Control Packets:",
@@ -991,30 +1063,7 @@ def statistics(router, iid: int, afi: str, now: float) -> str:
              io("RLOC-probe Map-Requests in/out", 0, c["rloc_probe_out"], 4),
              io("SMR-based Map-Requests in/out", c["smr_in"], c["smr_out"], 4),
              "    %s%d/%d" % ("Map-Requests expired on-queue/no-reply".ljust(46), 0, c["map_request_retransmit"]),
-             row("Map-Resolver Map-Requests forwarded",
-                 c["map_request_forwarded"] if router.map_resolver is not None and router.map_server is None else 0, 4),
-             row("Map-Server Map-Requests forwarded", c["map_request_forwarded"] if router.map_server is not None else 0, 4),
-             io("Map-Reply records in/out", c["map_reply_in"], replies_out),
-             io("Authoritative records in/out", 0, c["etr_map_reply_out"], 4),
-             io("Non-authoritative records in/out", 0, c["map_reply_proxy"], 4),
-             io("Negative records in/out", 0, c["map_reply_negative"], 4),
-             io("RLOC-probe records in/out", c["rloc_probe_reply_in"], 0, 4),
-             row("Map-Server Proxy-Reply records out", c["map_reply_proxy"], 4),
-             zero("WLC Map-Subscribe records in/out", 2), zero("Map-Subscribe failures in/out", 4),
-             zero("WLC Map-Unsubscribe records in/out", 2), zero("Map-Unsubscribe failures in/out", 4),
-             io("Map-Register records in/out", c["map_register_in"], c["map_register_out"]),
-             row("Map-Registers in (5 sec/1 min/5 min)", registers, 4),
-             row("Map-Server AF disabled", 0, 4),
-             row("Not valid site eid prefix", c["map_register_no_site"] + c["map_register_prefix_rejected"], 4),
-             row("Authentication failures", c["map_register_auth_failures"], 4),
-             row("Disallowed locators", c["map_register_locator_mismatch"], 4),
-             row("Miscellaneous", c["map_register_dropped"], 4),
-             zero("WLC Map-Register records in/out", 2), zero("WLC AP Map-Register in/out", 4),
-             zero("WLC Client Map-Register in/out", 4), zero("WLC Map-Register failures in/out", 4),
-             io("Map-Notify records in/out", c["map_notify_in"], c["map_notify_out"]),
-             row("Authentication failures", c["map_notify_auth_failures"], 4),
-             zero("WLC Map-Notify records in/out", 2), zero("WLC AP Map-Notify in/out", 4),
-             zero("WLC Client Map-Notify in/out", 4), zero("WLC Map-Notify failures in/out", 4),
+             *_stat_replies_registers_notifies(router, registers, row, io, zero),
              zero("Subscription Request records in/out", 2), zero("IID subscription requests in/out", 4),
              zero("Pub-refresh subscription requests in/out", 4), zero("Policy subscription requests in/out", 4),
              zero("Subscription Request failures in/out", 4),
@@ -1023,12 +1072,7 @@ def statistics(router, iid: int, afi: str, now: float) -> str:
              zero("Subscription Status failures in/out", 4),
              zero("Solicit Subscription records in/out", 2), zero("Solicit Subscription failures in/out", 4),
              zero("Publication records in/out", 2), zero("Publication failures in/out", 4),
-             "Errors:",
-             row("Mapping record TTL alerts", 0),
-             row("Map-Request invalid source rloc drops", c["map_request_dropped"]),
-             row("Map-Register invalid source rloc drops", c["map_register_locator_mismatch"]),
-             row("DDT Requests failed", 0),
-             row("DDT ITR Map-Requests dropped", "0 (nonce-collision: 0, bad-xTR-nonce: 0)"),
+             *_stat_errors(c, row),
              "Cache Related:",
              io("Cache entries created/deleted", c["map_cache_installed"], c["map_cache_expired"]),
              "  %s%d" % ("NSF CEF replay entry count".ljust(48), 0),
@@ -1040,28 +1084,7 @@ def statistics(router, iid: int, afi: str, now: float) -> str:
              row("Total number of RLOCs in map-cache", rlocs),
              row("Average RLOCs per EID-prefix", rlocs // len(positive) if positive else 0),
              row("Policy active entries", 0),
-             "Forwarding:",
-             row("Number of data signals processed", "%d (+ dropped 0)" % c["itr_drop_map_cache_miss"]),
-             row("Number of reachability reports", "0 (+ dropped 0)"),
-             row("Number of SMR signals dropped", c["smr_dropped"] + c["smr_rate_limited"]),
-             "LISP RLOC Statistics - last cleared: never",
-             "Control Packets:",
-             row("RTR Map-Requests forwarded", 0), row("RTR Map-Notifies forwarded", 0),
-             zero("DDT-Map-Requests in/out", 2), zero("DDT-Map-Referrals in/out", 2),
-             "Errors:",
-             row("Map-Request format errors", c["map_request_dropped"]),
-             row("Map-Reply format errors", c["map_reply_dropped"]),
-             row("Map-Referral format errors", 0),
-             "LISP Miscellaneous Statistics - last cleared: never",
-             "Errors:",
-             row("Invalid IP version drops", c["data_malformed_dropped"]),
-             row("Invalid IP header drops", 0),
-             row("Invalid IP proto field drops", 0),
-             row("Invalid packet size drops", 0),
-             row("Invalid LISP control port drops", 0),
-             row("Invalid LISP checksum drops", 0),
-             row("Unsupported LISP packet type drops", c["control_unsupported_dropped"]),
-             row("Unknown packet drops", c["malformed_dropped"])]
+             *_stat_forwarding_rloc_misc(c, row, zero)]
     return _join(lines)
 
 
@@ -1076,7 +1099,6 @@ def service_statistics(router, afi: str, now: float) -> str:
         return "%% EID table not enabled for %s.\n" % ("IPv4" if afi == "ipv4" else "IPv6")
     ecm_in = c["map_resolver_requests"] if router.map_resolver is not None else c["map_request_in"]
     etr_in = c["etr_map_reply_out"] + c["etr_map_request_dropped"]
-    replies_out = c["etr_map_reply_out"] + c["map_reply_proxy"] + c["map_reply_negative"]
 
     def row(label, value, indent=2, colon=True):
         return "%s%s%s" % (" " * indent, (label + (":" if colon else "")).ljust(52 - indent), value)
@@ -1097,30 +1119,7 @@ def service_statistics(router, afi: str, now: float) -> str:
              io("SMR-based Map-Requests in/out", c["smr_in"], c["smr_out"], 4),
              row("Extranet SMR cross-IID Map-Requests in", 0, 4),
              row("Map-Requests expired on-queue/no-reply", "0/%d" % c["map_request_retransmit"], 4, colon=False),
-             row("Map-Resolver Map-Requests forwarded",
-                 c["map_request_forwarded"] if router.map_resolver is not None and router.map_server is None else 0, 4),
-             row("Map-Server Map-Requests forwarded", c["map_request_forwarded"] if router.map_server is not None else 0, 4),
-             io("Map-Reply records in/out", c["map_reply_in"], replies_out),
-             io("Authoritative records in/out", 0, c["etr_map_reply_out"], 4),
-             io("Non-authoritative records in/out", 0, c["map_reply_proxy"], 4),
-             io("Negative records in/out", 0, c["map_reply_negative"], 4),
-             io("RLOC-probe records in/out", c["rloc_probe_reply_in"], 0, 4),
-             row("Map-Server Proxy-Reply records out", c["map_reply_proxy"], 4),
-             zero("WLC Map-Subscribe records in/out", 2), zero("Map-Subscribe failures in/out", 4),
-             zero("WLC Map-Unsubscribe records in/out", 2), zero("Map-Unsubscribe failures in/out", 4),
-             io("Map-Register records in/out", c["map_register_in"], c["map_register_out"]),
-             row("Map-Registers in (5 sec/1 min/5 min)", registers, 4),
-             row("Map-Server AF disabled", 0, 4),
-             row("Not valid site eid prefix", c["map_register_no_site"] + c["map_register_prefix_rejected"], 4),
-             row("Authentication failures", c["map_register_auth_failures"], 4),
-             row("Disallowed locators", c["map_register_locator_mismatch"], 4),
-             row("Miscellaneous", c["map_register_dropped"], 4),
-             zero("WLC Map-Register records in/out", 2), zero("WLC AP Map-Register in/out", 4),
-             zero("WLC Client Map-Register in/out", 4), zero("WLC Map-Register failures in/out", 4),
-             io("Map-Notify records in/out", c["map_notify_in"], c["map_notify_out"]),
-             row("Authentication failures", c["map_notify_auth_failures"], 4),
-             zero("WLC Map-Notify records in/out", 2), zero("WLC AP Map-Notify in/out", 4),
-             zero("WLC Client Map-Notify in/out", 4), zero("WLC Map-Notify failures in/out", 4),
+             *_stat_replies_registers_notifies(router, registers, row, io, zero),
              "  Publish-Subscribe in/out:",
              zero("Subscription Request records in/out", 4), zero("IID subscription requests in/out", 6),
              zero("Pub-refresh subscription requests in/out", 6), zero("Policy subscription requests in/out", 6),
@@ -1130,38 +1129,12 @@ def service_statistics(router, afi: str, now: float) -> str:
              zero("Subscription Status failures in/out", 4),
              zero("Solicit Subscription records in/out", 4), zero("Solicit Subscription failures in/out", 4),
              zero("Publication records in/out", 4), zero("Publication failures in/out", 4),
-             "Errors:",
-             row("Mapping record TTL alerts", 0),
-             row("Map-Request invalid source rloc drops", c["map_request_dropped"]),
-             row("Map-Register invalid source rloc drops", c["map_register_locator_mismatch"]),
-             row("DDT Requests failed", 0),
-             row("DDT ITR Map-Requests dropped", "0 (nonce-collision: 0, bad-xTR-nonce: 0)"),
+             *_stat_errors(c, row),
              "Cache Related:",
              io("Cache entries created/deleted", c["map_cache_installed"], c["map_cache_expired"]),
              row("NSF CEF replay entry count", 0, colon=False),
              row("Number of rejected EID-prefixes due to limit", 0),
-             "Forwarding:",
-             row("Number of data signals processed", "%d (+ dropped 0)" % c["itr_drop_map_cache_miss"]),
-             row("Number of reachability reports", "0 (+ dropped 0)"),
-             row("Number of SMR signals dropped", c["smr_dropped"] + c["smr_rate_limited"]),
-             "LISP RLOC Statistics - last cleared: never",
-             "Control Packets:",
-             row("RTR Map-Requests forwarded", 0), row("RTR Map-Notifies forwarded", 0),
-             zero("DDT-Map-Requests in/out", 2), zero("DDT-Map-Referrals in/out", 2),
-             "Errors:",
-             row("Map-Request format errors", c["map_request_dropped"]),
-             row("Map-Reply format errors", c["map_reply_dropped"]),
-             row("Map-Referral format errors", 0),
-             "LISP Miscellaneous Statistics - last cleared: never",
-             "Errors:",
-             row("Invalid IP version drops", c["data_malformed_dropped"]),
-             row("Invalid IP header drops", 0),
-             row("Invalid IP proto field drops", 0),
-             row("Invalid packet size drops", 0),
-             row("Invalid LISP control port drops", 0),
-             row("Invalid LISP checksum drops", 0),
-             row("Unsupported LISP packet type drops", c["control_unsupported_dropped"]),
-             row("Unknown packet drops", c["malformed_dropped"])]
+             *_stat_forwarding_rloc_misc(c, row, zero)]
     return _join(lines)
 
 
